@@ -1,0 +1,112 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+/** Extensions that already report dockerfile-utils diagnostics on the same files. */
+const OVERLAPPING = ['ms-azuretools.vscode-containers', 'ms-azuretools.vscode-docker', 'docker.docker'];
+
+interface StatusParams {
+  uri: string;
+  bootc: boolean;
+  errors: number;
+  warnings: number;
+  infos: number;
+  configFile?: string;
+  configError?: string;
+}
+
+let client: LanguageClient | undefined;
+
+function syntaxEnabled(): boolean {
+  const v = vscode.workspace.getConfiguration('bootcLab').get<string>('syntaxDiagnostics', 'auto');
+  if (v === 'on') return true;
+  if (v === 'off') return false;
+  return !OVERLAPPING.some((id) => vscode.extensions.getExtension(id) !== undefined);
+}
+
+/** The settings object the server reads, with `auto` resolved here where extensions are visible. */
+function serverSettings(): Record<string, unknown> {
+  const c = vscode.workspace.getConfiguration('bootcLab');
+  return {
+    detect: c.get('detect', 'auto'),
+    syntaxDiagnostics: syntaxEnabled(),
+    rules: c.get('rules', {}),
+    lintDebounceMs: c.get('lint.debounceMs', 150),
+  };
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = vscode.window.createOutputChannel('bootc Lab', { log: true });
+  context.subscriptions.push(log);
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const docsBase = vscode.Uri.file(context.asAbsolutePath(path.join('docs', 'rules'))).toString() + '/';
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { language: 'dockerfile', scheme: 'file' },
+      { language: 'dockerfile', scheme: 'untitled' },
+    ],
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/.bootc-lint.{yaml,yml}') },
+    initializationOptions: { docsBase, settings: serverSettings() },
+    outputChannel: log,
+    middleware: {
+      workspace: {
+        // The server pulls `bootcLab`; answer with resolved values (syntax `auto` → on/off).
+        configuration: (params, token, next) => {
+          if (params.items.every((i) => i.section === 'bootcLab')) return params.items.map(() => serverSettings());
+          return next(params, token);
+        },
+      },
+    },
+  };
+  client = new LanguageClient('bootcLab', 'bootc Lab', serverOptions, clientOptions);
+
+  const status = vscode.languages.createLanguageStatusItem('bootcLab.status', { language: 'dockerfile' });
+  status.name = 'bootc Lab';
+  status.text = '$(loading~spin) bootc Lab';
+  status.command = { title: 'Show Output', command: 'bootcLab.showOutput' };
+  context.subscriptions.push(status);
+  const byUri = new Map<string, StatusParams>();
+  const render = (): void => {
+    const uri = vscode.window.activeTextEditor?.document.uri.toString();
+    const s = uri ? byUri.get(uri) : undefined;
+    if (!s) return;
+    const profile = `detect: ${vscode.workspace.getConfiguration('bootcLab').get('detect', 'auto')}${s.configFile ? `, ${path.basename(s.configFile)}` : ''}`;
+    status.busy = false;
+    status.severity = s.configError ? vscode.LanguageStatusSeverity.Error : vscode.LanguageStatusSeverity.Information;
+    status.text = s.bootc ? `$(check) bootc rules: ${s.errors}E ${s.warnings}W ${s.infos}I` : '$(circle-slash) bootc rules off';
+    status.detail = s.configError ?? (s.bootc ? profile : 'not a bootc Containerfile (set bootcLab.detect to "always" to lint it)');
+  };
+  context.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(render));
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('bootcLab.showOutput', () => log.show()),
+    vscode.commands.registerCommand('bootcLab.restartServer', async () => {
+      await client?.restart();
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (e.affectsConfiguration('bootcLab'))
+        await client?.sendNotification('workspace/didChangeConfiguration', { settings: { bootcLab: serverSettings() } });
+    }),
+    vscode.extensions.onDidChange(async () => {
+      await client?.sendNotification('workspace/didChangeConfiguration', { settings: { bootcLab: serverSettings() } });
+    }),
+  );
+
+  await client.start();
+  context.subscriptions.push(
+    client.onNotification('bootcLab/status', (p: StatusParams) => {
+      byUri.set(p.uri, p);
+      render();
+    }),
+  );
+  log.info('bootc Lab language server started');
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

@@ -1,0 +1,59 @@
+import { rootStage, shippedInstructions, type ContainerfileModel, type InstructionInfo } from '../model/containerfile';
+import type { DocWord, WriteEffect } from '../model/effects';
+import { isUnder } from '../model/paths';
+import { kernelPackages, type PackageEffect } from '../model/packages';
+
+export interface KernelInstall {
+  info: InstructionInfo;
+  pkg: PackageEffect;
+  word: DocWord;
+}
+
+/** Kernel packages installed in the final image's stages. */
+export function kernelInstalls(model: ContainerfileModel): KernelInstall[] {
+  const out: KernelInstall[] = [];
+  for (const info of shippedInstructions(model)) {
+    for (const pkg of info.packages) {
+      if (pkg.op !== 'install' && pkg.op !== 'upgrade' && pkg.op !== 'swap') continue;
+      const words = kernelPackages(pkg);
+      const first = words[0];
+      if (first) out.push({ info, pkg, word: first });
+    }
+  }
+  return out;
+}
+
+function isModulesFile(w: WriteEffect, file: string, sourceHint: RegExp): boolean {
+  const p = w.path;
+  const underModules = isUnder(p, '/usr/lib/modules') || isUnder(p, '/lib/modules') || /^\/\$/.test(p);
+  if (!underModules) return false;
+  if (p.endsWith(`/${file}`)) return true;
+  return !!w.intoDirectory && !!w.sources?.some((s) => sourceHint.test(s.value));
+}
+
+/** Writes that put a kernel image at /usr/lib/modules/$kver/vmlinuz. */
+export function kernelCopies(model: ContainerfileModel): WriteEffect[] {
+  return shippedInstructions(model).flatMap((i) => i.writes.filter((w) => isModulesFile(w, 'vmlinuz', /vmlinuz/)));
+}
+
+/** Writes (dracut output or copies) that produce /usr/lib/modules/$kver/initramfs.img. */
+export function initramfsWrites(model: ContainerfileModel): WriteEffect[] {
+  return shippedInstructions(model).flatMap((i) => i.writes.filter((w) => isModulesFile(w, 'initramfs.img', /initr/)));
+}
+
+/** A COPY of a whole root filesystem from another stage or image (`COPY --from=build /rootfs/ /`). */
+export function copiesWholeRoot(model: ContainerfileModel): boolean {
+  return shippedInstructions(model).some((i) =>
+    i.writes.some(
+      (w) => (w.via === 'copy' || w.via === 'add') && (w.path === '/' || w.path === '/usr' || isUnder(w.path, '/usr/lib/modules')),
+    ),
+  );
+}
+
+/** The final image starts from a base that has no kernel and is not a bootc image. */
+export function nonBootcRoot(model: ContainerfileModel): boolean {
+  const root = rootStage(model);
+  return !!root && (root.baseKind === 'non-bootc' || root.baseKind === 'scratch');
+}
+
+export const KVER_SNIPPET = 'kver=$(ls /usr/lib/modules | head -n 1)';

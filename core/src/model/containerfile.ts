@@ -1,0 +1,348 @@
+import {
+  Add,
+  Arg,
+  Copy,
+  DockerfileParser,
+  Env,
+  From,
+  Run,
+  type Dockerfile,
+  type Flag,
+  type Heredoc,
+  type Instruction,
+} from 'dockerfile-ast';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Range } from 'vscode-languageserver-types';
+import { extractCommands } from '../shell/commands';
+import { classifyImage, type BaseFamily, type BaseKind } from './base-images';
+import { fileEffects, type DocCommand, type DocWord, type RemoveEffect, type WriteEffect } from './effects';
+import { packageEffect, userEffect, type PackageEffect, type UserEffect } from './packages';
+import { resolvePath } from './paths';
+import { buildShellSource, type ShellSource } from './shell-source';
+
+export interface Mount {
+  type: string;
+  target?: string;
+  flag: Flag;
+}
+
+export interface InstructionInfo {
+  ins: Instruction;
+  keyword: string;
+  /** Position in the whole file. */
+  index: number;
+  stage: Stage;
+  range: Range;
+  /** First line only, for diagnostics about the instruction as a whole. */
+  headRange: Range;
+  workdir: string;
+  mounts: Mount[];
+  commands: DocCommand[];
+  writes: WriteEffect[];
+  removes: RemoveEffect[];
+  packages: PackageEffect[];
+  users: UserEffect[];
+  /** Heredoc bodies of this instruction. */
+  heredocs: Heredoc[];
+}
+
+export interface Stage {
+  index: number;
+  name?: string;
+  from: From;
+  fromInfo?: InstructionInfo;
+  /** The image reference with global ARG defaults substituted. */
+  image: string;
+  imageRange: Range;
+  baseKind: BaseKind;
+  family?: BaseFamily;
+  parent?: Stage;
+  instructions: InstructionInfo[];
+  final: boolean;
+  /** Part of the final image: the final stage and the stages it is built `FROM`. */
+  shipped: boolean;
+}
+
+export interface ContainerfileModel {
+  uri: string;
+  text: string;
+  doc: TextDocument;
+  ast: Dockerfile;
+  stages: Stage[];
+  instructions: InstructionInfo[];
+  finalStage?: Stage;
+  /** Global ARG defaults (before the first FROM). */
+  globalArgs: Map<string, string>;
+  /** The file looks like a bootc image (used when detection is `auto`). */
+  bootcSignals: string[];
+}
+
+function flagsOf(ins: Instruction): Flag[] {
+  const f = (ins as unknown as { getFlags?: () => Flag[] }).getFlags;
+  return typeof f === 'function' ? f.call(ins) : [];
+}
+
+export function flag(ins: Instruction, name: string): Flag | undefined {
+  return flagsOf(ins).find((f) => f.getName().toLowerCase() === name);
+}
+
+function heredocsOf(ins: Instruction): Heredoc[] {
+  const h = (ins as unknown as { getHeredocs?: () => Heredoc[] }).getHeredocs;
+  try {
+    return typeof h === 'function' ? h.call(ins) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** `${X}`, `$X`, `${X:-d}` with the given values; unknown variables stay literal. */
+export function expandVars(s: string, vars: Map<string, string>): string {
+  return s.replace(
+    /\$\{(\w+)(?::?([-+])([^}]*))?\}|\$(\w+)/g,
+    (m, a: string | undefined, op: string | undefined, alt: string | undefined, b: string | undefined) => {
+      const name = a ?? b ?? '';
+      const v = vars.get(name);
+      if (op === '-') return v ? v : (alt ?? '');
+      if (op === '+') return v ? (alt ?? '') : '';
+      return v ?? m;
+    },
+  );
+}
+
+function argProps(ins: Arg | Env): { name: string; value: string | null }[] {
+  try {
+    return ins.getProperties().map((p) => ({ name: p.getName(), value: p.getValue() }));
+  } catch {
+    return [];
+  }
+}
+
+/** Builds the model of one Containerfile. The shell parser must be initialised. */
+export function buildModel(text: string, uri = 'untitled:Containerfile'): ContainerfileModel {
+  // dockerfile-ast does not treat a lone CR as a line break; normalising would shift offsets, so only CRLF/LF are supported as-is.
+  const doc = TextDocument.create(uri, 'dockerfile', 0, text);
+  const ast = DockerfileParser.parse(text);
+  const model: ContainerfileModel = { uri, text, doc, ast, stages: [], instructions: [], globalArgs: new Map(), bootcSignals: [] };
+  const all = ast.getInstructions();
+  let stage: Stage | undefined;
+  const byName = new Map<string, Stage>();
+  let workdir = '/';
+  all.forEach((ins, index) => {
+    const keyword = ins.getKeyword();
+    if (keyword === 'ARG' && !stage) {
+      for (const p of argProps(ins as Arg)) model.globalArgs.set(p.name, p.value ?? '');
+    }
+    if (keyword === 'FROM' && ins instanceof From) {
+      const raw = ins.getImage() ?? ins.getArguments()[0]?.getValue() ?? '';
+      const image = expandVars(raw, model.globalArgs);
+      const name = ins.getBuildStage() ?? undefined;
+      const parent = byName.get(image.toLowerCase()) ?? (/^\d+$/.test(image) ? model.stages[Number(image)] : undefined);
+      const family = parent ? undefined : classifyImage(image);
+      const baseKind: BaseKind = parent ? 'stage' : image.toLowerCase() === 'scratch' ? 'scratch' : family ? family.kind : 'unknown';
+      const imageRange = ins.getImageRange() ?? ins.getRange();
+      stage = {
+        index: model.stages.length,
+        name,
+        from: ins,
+        image,
+        imageRange,
+        baseKind,
+        family,
+        parent,
+        instructions: [],
+        final: false,
+        shipped: false,
+      };
+      model.stages.push(stage);
+      if (name) byName.set(name.toLowerCase(), stage);
+      workdir = parent ? lastWorkdir(parent) : '/';
+    }
+    if (!stage) return;
+    if (keyword === 'WORKDIR') {
+      const args = ins.getArguments();
+      const p = args.map((a) => a.getValue()).join(' ');
+      if (p) workdir = resolvePath(p, workdir);
+    }
+    const info = analyse(model, ins, keyword, index, stage, workdir);
+    if (keyword === 'FROM') stage.fromInfo = info;
+    stage.instructions.push(info);
+    model.instructions.push(info);
+  });
+  const last = model.stages[model.stages.length - 1];
+  if (last) {
+    last.final = true;
+    model.finalStage = last;
+    for (let s: Stage | undefined = last; s; s = s.parent) s.shipped = true;
+  }
+  model.bootcSignals = detectBootc(model);
+  return model;
+}
+
+function lastWorkdir(s: Stage): string {
+  const last = s.instructions[s.instructions.length - 1];
+  return last ? last.workdir : '/';
+}
+
+function docRange(model: ContainerfileModel, start: number, end: number): Range {
+  return { start: model.doc.positionAt(start), end: model.doc.positionAt(end) };
+}
+
+function analyse(
+  model: ContainerfileModel,
+  ins: Instruction,
+  keyword: string,
+  index: number,
+  stage: Stage,
+  workdir: string,
+): InstructionInfo {
+  const range = ins.getRange();
+  const headEnd = model.doc.offsetAt({ line: range.start.line, character: Number.MAX_SAFE_INTEGER });
+  const headRange = { start: range.start, end: model.doc.positionAt(Math.min(headEnd, model.doc.offsetAt(range.end))) };
+  const info: InstructionInfo = {
+    ins,
+    keyword,
+    index,
+    stage,
+    range,
+    headRange,
+    workdir,
+    mounts: [],
+    commands: [],
+    writes: [],
+    removes: [],
+    packages: [],
+    users: [],
+    heredocs: heredocsOf(ins),
+  };
+  if (ins instanceof Run) analyseRun(model, info);
+  else if (ins instanceof Copy || ins instanceof Add) analyseCopy(model, info);
+  else if (keyword === 'WORKDIR') {
+    const a = ins.getArguments()[0];
+    if (a) info.writes.push({ kind: 'write', path: workdir, range: a.getRange(), via: 'workdir', order: 0 });
+  }
+  return info;
+}
+
+function analyseRun(model: ContainerfileModel, info: InstructionInfo): void {
+  const run = info.ins as Run;
+  for (const f of flagsOf(run)) {
+    if (f.getName().toLowerCase() !== 'mount') continue;
+    const opt = (n: string): string | undefined => f.getOption(n)?.getValue() ?? undefined;
+    const type = (opt('type') ?? 'bind').toLowerCase();
+    const target = opt('target') ?? opt('dst') ?? opt('destination');
+    info.mounts.push({ type, target: target ? resolvePath(target, info.workdir) : undefined, flag: f });
+  }
+  let sources: ShellSource[];
+  try {
+    sources = buildShellSource(model.doc, run, info.heredocs);
+  } catch {
+    return;
+  }
+  for (const src of sources) {
+    const cmds = extractCommands(src.text);
+    const base = info.commands.length;
+    for (const c of cmds) {
+      const map = (s: number, e: number): Range => docRange(model, src.toDoc(s), src.toDoc(e));
+      const w = (x: { value: string; start: number; end: number; dynamic: boolean }): DocWord => ({
+        value: x.value,
+        dynamic: x.dynamic,
+        range: map(x.start, x.end),
+      });
+      info.commands.push({
+        name: c.name,
+        nameWord: w(c.nameWord),
+        args: c.args.map(w),
+        range: map(c.start, c.end),
+        order: base + c.order,
+        swallowed: c.swallowed,
+        piped: c.piped,
+        redirects: c.redirects.map((r) => ({ op: r.op, target: r.target ? w(r.target) : undefined })),
+        heredocs: c.heredocs.map((h) => ({ text: h.text, range: map(h.start, h.end), target: h.target ? w(h.target) : undefined })),
+      });
+    }
+  }
+  for (const c of info.commands) {
+    for (const e of fileEffects(c, info.workdir)) {
+      if (e.kind === 'write') info.writes.push(e);
+      else info.removes.push(e);
+    }
+    const p = packageEffect(c);
+    if (p) info.packages.push(p);
+    const u = userEffect(c);
+    if (u) {
+      info.users.push(u);
+      if (u.home) info.writes.push({ kind: 'write', path: resolvePath(u.home), range: u.range, via: 'useradd', order: c.order });
+    }
+  }
+}
+
+function analyseCopy(model: ContainerfileModel, info: InstructionInfo): void {
+  const ins = info.ins as Copy | Add;
+  const heredocs = info.heredocs;
+  // dockerfile-ast tokenises heredoc bodies as arguments: keep only those on the instruction's own lines.
+  const firstBody = heredocs.map((h) => h.getContentRange()).find((r) => r !== null);
+  const args = ins.getArguments().filter((a) => !firstBody || model.doc.offsetAt(a.getRange().start) < model.doc.offsetAt(firstBody.start));
+  const dest = args[args.length - 1];
+  if (!dest || args.length < 2) return;
+  const fromStage = flag(ins, 'from')?.getValue() ?? undefined;
+  const srcArgs = args.slice(0, -1);
+  const destValue = dest.getValue();
+  const destPath = resolvePath(destValue, info.workdir);
+  const intoDirectory = destValue.endsWith('/') || srcArgs.length > 1;
+  const via = ins instanceof Add ? 'add' : 'copy';
+  const docHeredocs = new Map(heredocs.map((h) => [h.getName(), h]));
+  const plain: DocWord[] = [];
+  for (const a of srcArgs) {
+    const m = /^<<-?["']?([^"'\s]+)["']?$/.exec(a.getValue());
+    const h = m ? docHeredocs.get(m[1] ?? '') : undefined;
+    if (h) {
+      const cr = h.getContentRange();
+      const content = cr ? model.doc.getText(cr) : '';
+      const path = intoDirectory ? resolvePath(h.getName(), destPath) : destPath;
+      info.writes.push({ kind: 'write', path, range: dest.getRange(), via, order: 0, content, contentRange: cr ?? undefined });
+    } else {
+      plain.push({ value: a.getValue(), range: a.getRange(), dynamic: a.getValue().includes('$') });
+    }
+  }
+  if (plain.length > 0) {
+    info.writes.push({ kind: 'write', path: destPath, range: dest.getRange(), via, order: 0, sources: plain, intoDirectory, fromStage });
+  }
+}
+
+function detectBootc(model: ContainerfileModel): string[] {
+  const signals: string[] = [];
+  const final = model.finalStage;
+  for (let s = final; s; s = s.parent) if (s.baseKind === 'bootc') signals.push(`FROM ${s.image}`);
+  for (const i of model.instructions) {
+    if (i.keyword === 'LABEL' && /\b(containers\.bootc|ostree\.bootable)\b/.test(i.ins.getTextContent()))
+      signals.push('LABEL containers.bootc');
+    if (
+      i.commands.some(
+        (c) => c.name === 'bootc' || c.name === 'bootc-base-imagectl' || (c.name === 'ostree' && c.args[0]?.value === 'container'),
+      )
+    )
+      signals.push('runs bootc');
+    if (i.writes.some((w) => /^\/usr\/lib\/(bootc|ostree|modules)(\/|$)/.test(w.path))) signals.push('writes bootc paths');
+  }
+  if (model.ast.getComments().some((c) => /bootc-lint\b/.test(c.getContent()))) signals.push('bootc-lint comment');
+  return [...new Set(signals)];
+}
+
+/** Stages of the final image, base first. */
+export function shippedStages(model: ContainerfileModel): Stage[] {
+  return model.stages.filter((s) => s.shipped);
+}
+
+/** Instructions that end up in the final image, in build order. */
+export function shippedInstructions(model: ContainerfileModel): InstructionInfo[] {
+  return model.instructions.filter((i) => i.stage.shipped);
+}
+
+/** The external base of the final image (following `FROM <stage>` links). */
+export function rootStage(model: ContainerfileModel): Stage | undefined {
+  let s = model.finalStage;
+  while (s?.parent) s = s.parent;
+  return s;
+}
+
+export { Run, Copy, Add, From, Arg, Env };

@@ -1,0 +1,31 @@
+import { defineRule } from '../lint/rule';
+
+export default defineRule({
+  meta: {
+    id: 'nested-image-pull',
+    severity: 'warning',
+    category: 'files',
+    description: '`podman pull|load`, `skopeo copy … containers-storage:` in RUN; use logically bound images.',
+    fixable: false,
+    why: "Container storage inside a container image layer breaks: overlay whiteouts nest, the layer bloats, and bootc upgrades fail or lose the images. bootc's supported way to ship application images with the OS is logically bound images: a symlink in /usr/lib/bootc/bound-images.d to a `.image` or `.container` Quadlet file, pulled by bootc at install and upgrade.",
+    bad: 'FROM quay.io/fedora/fedora-bootc:42\nRUN podman pull quay.io/myorg/app:1.0',
+    good: 'FROM quay.io/fedora/fedora-bootc:42\nCOPY app.container /usr/share/containers/systemd/app.container\nRUN ln -s /usr/share/containers/systemd/app.container /usr/lib/bootc/bound-images.d/app.container',
+  },
+  check({ model, report }) {
+    for (const info of model.instructions) {
+      if (!info.stage.shipped) continue;
+      for (const c of info.commands) {
+        const sub = c.args.find((a) => !a.value.startsWith('-'))?.value;
+        const engine =
+          ['podman', 'docker', 'buildah'].includes(c.name) &&
+          (sub === 'pull' || sub === 'load' || (sub === 'image' && ['pull', 'load'].includes(c.args[1]?.value ?? '')));
+        const skopeo = c.name === 'skopeo' && sub === 'copy' && c.args.some((a) => a.value.startsWith('containers-storage:'));
+        if (!engine && !skopeo) continue;
+        report({
+          range: c.range,
+          message: `${c.name} ${sub ?? ''} stores container images inside the OS image, which breaks on upgrade. Use logically bound images (/usr/lib/bootc/bound-images.d).`,
+        });
+      }
+    }
+  },
+});

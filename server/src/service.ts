@@ -1,0 +1,295 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  CodeActionKind,
+  DiagnosticSeverity,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type CodeAction,
+  type Connection,
+  type Diagnostic,
+  type InitializeParams,
+  type WorkspaceEdit,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  ConfigError,
+  DEFAULT_DOCS_BASE,
+  complete,
+  directoryContext,
+  docsUrl,
+  documentSymbols,
+  findConfigFile,
+  hover,
+  ignoreForFile,
+  ignoreForInstruction,
+  initShellParser,
+  lintText,
+  loadConfigFile,
+  mergeConfig,
+  type Finding,
+  type Fix,
+  type LintConfig,
+  type LintResult,
+} from '../../core/src';
+import { DEFAULT_DEBOUNCE_MS, settingsToConfig, type ServerSettings } from './settings';
+
+/** Sent to the client after each lint, for its language status item. */
+export const STATUS_NOTIFICATION = 'bootcLab/status';
+
+export interface StatusParams {
+  uri: string;
+  bootc: boolean;
+  errors: number;
+  warnings: number;
+  infos: number;
+  configFile?: string;
+  configError?: string;
+}
+
+interface DiagData {
+  rule: string;
+  fixes?: Fix[];
+}
+
+const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information };
+
+function toDiagnostic(f: Finding, docsBase: string): Diagnostic {
+  const data: DiagData = { rule: f.rule, fixes: f.fixes };
+  return {
+    range: f.range,
+    severity: SEVERITY[f.severity],
+    code: f.rule,
+    codeDescription: { href: docsUrl(f.rule, docsBase) },
+    source: f.source === 'dockerfile' ? 'dockerfile' : 'bootc',
+    message: f.message,
+    data,
+  };
+}
+
+function filePath(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wires the engine to an LSP connection. Everything here is transport; the work happens in core. */
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  let docsBase = DEFAULT_DOCS_BASE;
+  let pullConfig = false;
+  let initSettings: ServerSettings = {};
+  const settingsCache = new Map<string, Promise<ServerSettings>>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  const results = new Map<string, { version: number; result: LintResult }>();
+  const inflight = new Map<string, number>();
+  let workspaceRoots: string[] = [];
+
+  connection.onInitialize(async (params: InitializeParams) => {
+    const opts = (params.initializationOptions ?? {}) as { docsBase?: string; settings?: ServerSettings };
+    if (typeof opts.docsBase === 'string') docsBase = opts.docsBase;
+    initSettings = opts.settings ?? {};
+    pullConfig = !!params.capabilities.workspace?.configuration;
+    workspaceRoots = (params.workspaceFolders ?? []).map((f) => filePath(f.uri)).filter((p): p is string => !!p);
+    await initShellParser();
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: [' ', '-', '=', ',', ':', '/'] },
+        documentSymbolProvider: true,
+      },
+      serverInfo: { name: 'bootc-lab', version: '0.1.0' },
+    };
+  });
+
+  async function settingsFor(uri: string): Promise<ServerSettings> {
+    if (!pullConfig) return initSettings;
+    let p = settingsCache.get(uri);
+    if (!p) {
+      p = connection.workspace
+        .getConfiguration({ scopeUri: uri, section: 'bootcLab' })
+        .then((s: unknown) => (s && typeof s === 'object' ? (s as ServerSettings) : {}))
+        .catch(() => initSettings);
+      settingsCache.set(uri, p);
+    }
+    return p;
+  }
+
+  function projectConfig(uri: string): { config: Partial<LintConfig>; file?: string; error?: string } {
+    const p = filePath(uri);
+    if (!p) return { config: {} };
+    const dir = path.dirname(p);
+    const stop = workspaceRoots.find((r) => dir === r || dir.startsWith(r + path.sep));
+    const file = findConfigFile(dir, stop);
+    if (!file) return { config: {} };
+    try {
+      return { config: loadConfigFile(file), file };
+    } catch (e) {
+      return { config: {}, file, error: e instanceof ConfigError ? e.message : String(e) };
+    }
+  }
+
+  async function validate(doc: TextDocument): Promise<void> {
+    const version = doc.version;
+    const ticket = (inflight.get(doc.uri) ?? 0) + 1;
+    inflight.set(doc.uri, ticket);
+    const settings = await settingsFor(doc.uri);
+    const project = projectConfig(doc.uri);
+    // Editor settings first, then the project file, so the editor agrees with `bootc-lab lint` in CI.
+    const config = mergeConfig(settingsToConfig(settings), project.config);
+    const p = filePath(doc.uri);
+    const result = await lintText(doc.getText(), doc.uri, {
+      config,
+      buildContext: directoryContext(p ? path.dirname(p) : undefined),
+      onRuleError: (rule, e) =>
+        connection.console.error(`rule ${rule} failed on ${doc.uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    });
+    // A newer edit started meanwhile: its result wins.
+    if (inflight.get(doc.uri) !== ticket || !documents.get(doc.uri)) return;
+    results.set(doc.uri, { version, result });
+    const diagnostics = result.findings.map((f) => toDiagnostic(f, docsBase));
+    if (project.error) {
+      diagnostics.unshift({
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        severity: DiagnosticSeverity.Error,
+        source: 'bootc',
+        code: 'config',
+        message: project.error,
+      });
+    }
+    await connection.sendDiagnostics({ uri: doc.uri, version, diagnostics });
+    const count = (s: string): number => result.findings.filter((f) => f.severity === s).length;
+    const status: StatusParams = {
+      uri: doc.uri,
+      bootc: result.bootc,
+      errors: count('error'),
+      warnings: count('warning'),
+      infos: count('info'),
+      configFile: project.file,
+      configError: project.error,
+    };
+    await connection.sendNotification(STATUS_NOTIFICATION, status);
+  }
+
+  function schedule(doc: TextDocument, immediate = false): void {
+    const old = timers.get(doc.uri);
+    if (old) clearTimeout(old);
+    void settingsFor(doc.uri).then((s) => {
+      const delay = immediate ? 0 : typeof s.lintDebounceMs === 'number' && s.lintDebounceMs >= 0 ? s.lintDebounceMs : DEFAULT_DEBOUNCE_MS;
+      const run = (): void => {
+        timers.delete(doc.uri);
+        const current = documents.get(doc.uri);
+        if (current) validate(current).catch((e: unknown) => connection.console.error(`lint failed for ${doc.uri}: ${String(e)}`));
+      };
+      if (delay === 0) run();
+      else timers.set(doc.uri, setTimeout(run, delay));
+    });
+  }
+
+  async function current(uri: string): Promise<LintResult | undefined> {
+    const doc = documents.get(uri);
+    if (!doc) return undefined;
+    const r = results.get(uri);
+    if (r && r.version === doc.version) return r.result;
+    return lintText(doc.getText(), uri, { config: mergeConfig(settingsToConfig(await settingsFor(uri)), projectConfig(uri).config) });
+  }
+
+  documents.onDidOpen((e) => schedule(e.document, true));
+  documents.onDidChangeContent((e) => schedule(e.document));
+  documents.onDidClose((e) => {
+    const t = timers.get(e.document.uri);
+    if (t) clearTimeout(t);
+    timers.delete(e.document.uri);
+    results.delete(e.document.uri);
+    settingsCache.delete(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onDidChangeConfiguration((change) => {
+    settingsCache.clear();
+    const s = (change.settings as { bootcLab?: ServerSettings } | undefined)?.bootcLab;
+    if (s) initSettings = s;
+    for (const d of documents.all()) schedule(d, true);
+  });
+  // `.bootc-lint.yaml` changed on disk (the client watches it).
+  connection.onDidChangeWatchedFiles(() => {
+    for (const d of documents.all()) schedule(d, true);
+  });
+
+  connection.onCodeAction(async (params) => {
+    const doc = documents.get(params.textDocument.uri);
+    const result = await current(params.textDocument.uri);
+    if (!doc || !result) return [];
+    const actions: CodeAction[] = [];
+    const seenIgnore = new Set<string>();
+    for (const d of params.context.diagnostics) {
+      const data = d.data as DiagData | undefined;
+      if (!data?.rule) continue;
+      for (const fix of data.fixes ?? []) {
+        const edit = fixEdit(doc, fix);
+        if (edit) actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: fix.preferred, edit });
+      }
+      const key = `${data.rule}:${d.range.start.line}`;
+      if (seenIgnore.has(key)) continue;
+      seenIgnore.add(key);
+      const one = ignoreForInstruction(result.model, d.range.start.line, data.rule);
+      if (one)
+        actions.push({
+          title: `Ignore ${data.rule} for this instruction`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d],
+          edit: { changes: { [doc.uri]: [one] } },
+        });
+      actions.push({
+        title: `Ignore ${data.rule} in this file`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [d],
+        edit: { changes: { [doc.uri]: [ignoreForFile(result.model, data.rule)] } },
+      });
+    }
+    return actions;
+  });
+
+  function fixEdit(doc: TextDocument, fix: Fix): WorkspaceEdit | undefined {
+    if (!fix.createFile) return { changes: { [doc.uri]: fix.edits } };
+    const p = filePath(doc.uri);
+    if (!p) return undefined;
+    const dir = path.dirname(p);
+    let name = fix.createFile.relativePath;
+    const ext = path.extname(name);
+    for (let n = 2; fs.existsSync(path.join(dir, name)); n++) name = `${path.basename(fix.createFile.relativePath, ext)}-${n}${ext}`;
+    const newUri = pathToFileURL(path.join(dir, name)).toString();
+    const edits = fix.edits.map((e) => ({ ...e, newText: e.newText.replace(fix.createFile?.relativePath ?? '', name) }));
+    return {
+      documentChanges: [
+        { kind: 'create', uri: newUri, options: { ignoreIfExists: false, overwrite: false } },
+        {
+          textDocument: { uri: newUri, version: null },
+          edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: fix.createFile.content }],
+        },
+        { textDocument: { uri: doc.uri, version: doc.version }, edits },
+      ],
+    };
+  }
+
+  connection.onHover(async (params) => {
+    const r = await current(params.textDocument.uri);
+    return r ? hover(r.model, r.findings, params.position, docsBase) : null;
+  });
+  connection.onCompletion(async (params) => {
+    const r = await current(params.textDocument.uri);
+    return r ? complete(r.model, params.position) : [];
+  });
+  connection.onDocumentSymbol(async (params) => {
+    const r = await current(params.textDocument.uri);
+    return r ? documentSymbols(r.model) : [];
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
