@@ -1,4 +1,4 @@
-import type { Range, TextEdit } from 'vscode-languageserver-types';
+import type { TextEdit } from 'vscode-languageserver-types';
 import type { ContainerfileModel } from '../model/containerfile';
 
 /** The edit for "Ignore RULE for this instruction": extends an existing pragma above, or adds one. */
