@@ -86,7 +86,10 @@ write('docs/rules/dockerfile-syntax.md', syntaxDoc());
 const table = [
   '| Rule | Default | Quick fix | What it finds |',
   '| --- | --- | --- | --- |',
-  ...ALL_RULES.map((r) => `| [\`${r.meta.id}\`](docs/rules/${r.meta.id}.md) | ${r.meta.severity} | ${r.meta.fixable ? 'yes' : ''} | ${r.meta.description.replace(/\|/g, '\\|')} |`),
+  ...ALL_RULES.map(
+    (r) =>
+      `| [\`${r.meta.id}\`](docs/rules/${r.meta.id}.md) | ${r.meta.severity} | ${r.meta.fixable ? 'yes' : ''} | ${r.meta.description.replace(/\|/g, '\\|')} |`,
+  ),
 ].join('\n');
 const readmePath = 'README.md';
 const readme = fs.readFileSync(path.join(root, readmePath), 'utf8');
@@ -105,8 +108,14 @@ pkg.contributes.configuration.properties['bootcLab.rules'] = {
   type: 'object',
   scope: 'resource',
   default: {},
-  markdownDescription: 'Severity per rule id (`error`, `warning`, `info`) or `off`. A `.bootc-lint.yaml` in the project overrides these for the rules it sets, so the editor agrees with `bootc-lab lint` in CI.',
-  properties: Object.fromEntries(ids.map((m) => [m.id, { type: 'string', enum: ['error', 'warning', 'info', 'off'], markdownDescription: `${m.description} (default: ${m.severity})` }])),
+  markdownDescription:
+    'Severity per rule id (`error`, `warning`, `info`) or `off`. A `.bootc-lint.yaml` in the project overrides these for the rules it sets, so the editor agrees with `bootc-lab lint` in CI.',
+  properties: Object.fromEntries(
+    ids.map((m) => [
+      m.id,
+      { type: 'string', enum: ['error', 'warning', 'info', 'off'], markdownDescription: `${m.description} (default: ${m.severity})` },
+    ]),
+  ),
   additionalProperties: false,
 };
 write('package.json', JSON.stringify(pkg, null, 2) + '\n');

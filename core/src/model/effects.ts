@@ -123,6 +123,34 @@ function word(v: DocWord | true | undefined): DocWord | undefined {
   return v === true ? undefined : v;
 }
 
+function cEscapes(s: string): string {
+  return s.replace(/\\(n|t|\\)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
+}
+
+/** What `echo`/`printf` with static arguments print, so `printf '...' > file` has known content. */
+export function printedText(cmd: DocCommand): string | undefined {
+  if (cmd.args.some((a) => a.dynamic)) return undefined;
+  const args = cmd.args.map((a) => a.value);
+  if (cmd.name === 'echo') {
+    let i = 0;
+    let escapes = false;
+    let newline = true;
+    for (; i < args.length && /^-[neE]+$/.test(args[i] ?? ''); i++) {
+      if (args[i]?.includes('e')) escapes = true;
+      if (args[i]?.includes('n')) newline = false;
+    }
+    const text = args.slice(i).join(' ');
+    return (escapes ? cEscapes(text) : text) + (newline ? '\n' : '');
+  }
+  if (cmd.name === 'printf') {
+    const [fmt, ...rest] = args;
+    if (fmt === undefined) return undefined;
+    let n = 0;
+    return cEscapes(fmt.replace(/%[sd]/g, () => rest[n++] ?? ''));
+  }
+  return undefined;
+}
+
 const DEVICE_LIKE = /^\/dev\/(null|stdout|stderr|tty|fd\/|zero|full|console)/;
 
 /** Paths a command writes or removes, resolved against the working directory. */
@@ -132,8 +160,10 @@ export function fileEffects(cmd: DocCommand, cwd: string): (WriteEffect | Remove
     if (!w.value || DEVICE_LIKE.test(w.value)) return;
     out.push({ kind: 'write', path: resolvePath(w.value, cwd), range: w.range, via, order: cmd.order, ...extra });
   };
+  const printed = printedText(cmd);
   for (const r of cmd.redirects) {
-    if (r.target && /^(>|>>|&>|&>>|>\||[0-9]>|[0-9]>>)$/.test(r.op) && !/^&?\d+$/.test(r.target.value)) write(r.target, 'redirect');
+    if (r.target && /^(>|>>|&>|&>>|>\||[0-9]>|[0-9]>>)$/.test(r.op) && !/^&?\d+$/.test(r.target.value))
+      write(r.target, 'redirect', printed !== undefined ? { content: printed } : {});
   }
   for (const h of cmd.heredocs) {
     if (h.target) write(h.target, 'heredoc', { content: h.text, contentRange: h.range });

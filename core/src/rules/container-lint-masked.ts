@@ -20,7 +20,8 @@ export default defineRule({
       const lints = info.commands.filter(isContainerLint);
       if (lints.length === 0) continue;
       for (const m of info.mounts) {
-        if (!m.target || !MASKING.some((d) => isUnder(m.target ?? '', d) || isUnder(d, m.target ?? ''))) continue;
+        // A mount on one of these or on a parent of one hides what the lint should see.
+        if (!m.target || !MASKING.some((d) => isUnder(d, m.target ?? ''))) continue;
         const r = m.flag.getRange();
         const end = { line: r.end.line, character: r.end.character + 1 };
         report({

@@ -74,12 +74,20 @@ const LEFTOVERS: Record<PackageFamily, { leftovers: Leftover[]; cleanup: (mgr: s
   },
 };
 
-function missing(info: InstructionInfo, later: (p: string, order: number) => boolean, family: PackageFamily, order: number): Leftover[] {
+function missing(
+  info: InstructionInfo,
+  laterInfos: InstructionInfo[],
+  later: (p: string, order: number) => boolean,
+  family: PackageFamily,
+  order: number,
+): Leftover[] {
+  const cleans = (l: Leftover, i: InstructionInfo, after: number): boolean =>
+    !!l.cleanedBy && i.commands.some((c) => c.order > after && l.cleanedBy?.({ name: c.name, args: c.args.map((a) => a.value) }));
   return LEFTOVERS[family].leftovers.filter((l) => {
     if (mountCovers(info, l.probe)) return false;
     if (later(l.probe, order)) return false;
-    if (l.cleanedBy && info.commands.some((c) => c.order > order && l.cleanedBy?.({ name: c.name, args: c.args.map((a) => a.value) })))
-      return false;
+    // A clean-up later in this RUN, or in a later step of the final image, leaves the final filesystem clean.
+    if (cleans(l, info, order) || laterInfos.some((i) => cleans(l, i, -1))) return false;
     return true;
   });
 }
@@ -102,7 +110,8 @@ export default defineRule({
         if (p.family === 'rpm' && p.manager === 'rpm') continue;
         if (p.family === 'deb' && p.manager === 'dpkg') continue;
         if (p.family === 'apk' && p.noCache) continue;
-        const left = missing(info, (probe, order) => !!removedLater(model, info, probe, order), p.family, p.order);
+        const laterInfos = shippedInstructions(model).filter((i) => i.index > info.index);
+        const left = missing(info, laterInfos, (probe, order) => !!removedLater(model, info, probe, order), p.family, p.order);
         if (left.length === 0) continue;
         const fixes: Fix[] = [];
         const append = appendToRun(model, info, LEFTOVERS[p.family].cleanup(p.manager));

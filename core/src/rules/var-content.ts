@@ -1,6 +1,24 @@
 import { addFileFixes, lasting, mountCovers, realPath, shippedWrites, varLinksAt } from '../lint/helpers';
 import { defineRule } from '../lint/rule';
-import { isUnder } from '../model/paths';
+import { filesOf } from '../lint/context-files';
+import type { BuildContext } from '../lint/rule';
+import type { ContainerfileModel } from '../model/containerfile';
+import { isUnder, resolvePath } from '../model/paths';
+
+/** Paths declared by tmpfiles.d files the image gets from this Containerfile. */
+export function tmpfilesPaths(model: ContainerfileModel, ctx: BuildContext): Set<string> {
+  const out = new Set<string>();
+  for (const pw of shippedWrites(model)) {
+    if (!isUnder(pw.write.path, '/usr/lib/tmpfiles.d') && !isUnder(pw.write.path, '/etc/tmpfiles.d')) continue;
+    for (const f of filesOf(pw, ctx)) {
+      for (const line of (f.content ?? '').split('\n')) {
+        const m = /^\s*[a-zA-Z][+!~^=-]*\s+(\/\S+)/.exec(line);
+        if (m?.[1]) out.add(resolvePath(m[1]));
+      }
+    }
+  }
+  return out;
+}
 
 export default defineRule({
   meta: {
@@ -13,19 +31,23 @@ export default defineRule({
     bad: 'FROM quay.io/fedora/fedora-bootc:42\nRUN mkdir -p /var/lib/myapp && cp /tmp/seed.db /var/lib/myapp/',
     good: 'FROM quay.io/fedora/fedora-bootc:42\nCOPY seed.db /usr/share/myapp/seed.db\nCOPY <<EOF /usr/lib/tmpfiles.d/myapp.conf\nd /var/lib/myapp 0755 root root -\nC /var/lib/myapp/seed.db - - - - /usr/share/myapp/seed.db\nEOF',
   },
-  check({ model, report }) {
+  check({ model, report, buildContext }) {
+    const declared = tmpfilesPaths(model, buildContext);
     for (const pw of shippedWrites(model)) {
       const { write, info } = pw;
+      // WORKDIR creates at most an empty directory that the base usually already has.
+      if (write.via === 'workdir') continue;
       const links = varLinksAt(model, info);
       const real = realPath(write.path, links);
       if (!isUnder(real.path, '/var') || isUnder(real.path, '/var/run')) continue;
       if (!lasting(model, pw) || mountCovers(info, real.path)) continue;
+      // bootc's var-tmpfiles accepts directories that a tmpfiles.d line declares.
+      if ((write.via === 'mkdir' || write.via === 'install') && (declared.has(real.path) || declared.has(write.path))) continue;
       const family = model.stages.find((s) => s.shipped && !s.parent)?.family?.title ?? 'this base';
       const where = real.via
         ? `${write.path} lands in ${real.path} (${real.via} is a link into /var on ${family})`
         : `${write.path} is in /var`;
-      const dir =
-        write.via === 'mkdir' || write.via === 'workdir' || write.intoDirectory ? real.path : real.path.replace(/\/[^/]*$/, '') || '/var';
+      const dir = write.via === 'mkdir' || write.intoDirectory ? real.path : real.path.replace(/\/[^/]*$/, '') || '/var';
       const name = (dir.split('/').filter(Boolean).slice(-1)[0] ?? 'state').replace(/[^\w.-]+/g, '-').replace(/^[.-]+/, '') || 'state';
       const f = addFileFixes(model, info, `/usr/lib/tmpfiles.d/${name}.conf`, `d ${dir} 0755 root root -`, 'a tmpfiles.d entry');
       report({

@@ -1,0 +1,444 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ALL_RULES } from '../../core/src';
+import { applyEdits, expectRule, lint, marked } from '../helpers';
+
+/**
+ * Table-driven rule tests. `valid` cases must produce no finding of the rule; in `invalid` cases
+ * the rule's findings must sit exactly on the «marked» words. `fix` applies the named quick fix.
+ */
+interface Case {
+  code: string;
+  context?: Record<string, string>;
+  fix?: { title: RegExp; output: string };
+}
+interface Table {
+  valid: (string | Case)[];
+  invalid: Case[];
+}
+
+const FEDORA = 'FROM quay.io/fedora/fedora-bootc:42\n';
+const UBLUE = 'FROM ghcr.io/ublue-os/bazzite:stable\n';
+const DEBIAN = 'FROM docker.io/library/debian:bookworm\n';
+
+const TABLES: Record<string, Table> = {
+  'var-content': {
+    valid: [
+      `${FEDORA}RUN mkdir -p /usr/lib/myapp /etc/myapp /opt/myapp`,
+      `${FEDORA}RUN --mount=type=cache,target=/var/cache/dnf mkdir -p /var/cache/dnf/x`,
+      `${FEDORA}RUN mkdir -p /var/lib/x && do-something && rm -rf /var/lib/x`,
+      `${FEDORA}RUN mkdir /var/lib/x\nRUN rm -rf /var/lib/x`,
+      `FROM docker.io/library/debian:bookworm AS build\nRUN mkdir -p /var/lib/x\n${FEDORA}RUN true`,
+      `${FEDORA}RUN echo hi > /dev/null 2>&1`,
+    ],
+    invalid: [
+      { code: `${FEDORA}RUN mkdir -p «/var/lib/myapp»` },
+      { code: `${FEDORA}COPY seed.db «/var/lib/myapp/»` },
+      { code: `${FEDORA}RUN echo key > «/root/.ssh/authorized_keys»` },
+      { code: `${FEDORA}WORKDIR /var/lib\nRUN touch «state.db»` },
+      { code: `${FEDORA}RUN mkdir -p /var/lib/a «/var/lib/b»\nCOPY <<EOF /usr/lib/tmpfiles.d/a.conf\nd /var/lib/a 0755 root root -\nEOF` },
+      { code: `${UBLUE}COPY tool «/opt/tool/bin/»` },
+      { code: `${FEDORA}RUN useradd -m «bob»` },
+      { code: `${FEDORA}RUN apt-get install -y \\\n    foo && \\\n    mkdir «/var/foo»` },
+      { code: `${FEDORA}RUN <<XEOF\nset -e\nmkdir -p «/var/lib/a»\nXEOF` },
+      {
+        code: `${FEDORA}RUN mkdir -p «/var/lib/myapp»`,
+        fix: {
+          title: /COPY heredoc/,
+          output: `${FEDORA}RUN mkdir -p /var/lib/myapp\nCOPY <<EOF /usr/lib/tmpfiles.d/myapp.conf\nd /var/lib/myapp 0755 root root -\nEOF`,
+        },
+      },
+    ],
+  },
+  'package-manager-leftovers': {
+    valid: [
+      `${FEDORA}RUN dnf -y install httpd && dnf clean all && rm -rf /var/log/*`,
+      `${FEDORA}RUN --mount=type=cache,target=/var/cache --mount=type=cache,target=/var/log dnf -y install httpd`,
+      `${DEBIAN}RUN apt-get update && apt-get install -y curl && apt-get clean && rm -rf /var/lib/apt/lists/* /var/log/*`,
+      'FROM docker.io/library/alpine:3\nRUN apk add --no-cache curl',
+      `${FEDORA}RUN dnf -y install httpd\nRUN dnf clean all && rm -rf /var/log/*`,
+      `${FEDORA}RUN rpm -i /tmp/x.rpm`,
+    ],
+    invalid: [
+      { code: `${FEDORA}RUN «dnf» -y install httpd` },
+      { code: `${FEDORA}RUN «dnf» -y install httpd && dnf clean all` },
+      { code: `${DEBIAN}RUN apt-get update && «apt-get» install -y curl` },
+      { code: 'FROM docker.io/archlinux/archlinux\nRUN «pacman» -Syu --noconfirm vim' },
+      {
+        code: `${FEDORA}RUN «dnf» -y install httpd`,
+        fix: { title: /Clean up/, output: `${FEDORA}RUN dnf -y install httpd && \\\n    dnf clean all && rm -rf /var/cache/* /var/log/*` },
+      },
+      {
+        code: `${FEDORA}RUN «dnf» -y install httpd`,
+        fix: {
+          title: /cache mounts/,
+          output: `${FEDORA}RUN --mount=type=cache,target=/var/cache --mount=type=cache,target=/var/log dnf -y install httpd`,
+        },
+      },
+    ],
+  },
+  'runtime-tmpfs-content': {
+    valid: [
+      `${FEDORA}RUN --mount=type=tmpfs,target=/tmp curl -o /tmp/x.rpm https://e/x.rpm && dnf -y install /tmp/x.rpm`,
+      `${FEDORA}RUN curl -o /tmp/x.rpm https://e/x.rpm && rpm -i /tmp/x.rpm && rm -f /tmp/x.rpm`,
+    ],
+    invalid: [
+      { code: `${FEDORA}RUN curl -o «/tmp/x.rpm» https://e/x.rpm` },
+      { code: `${FEDORA}COPY app.sock «/run/app/»` },
+      { code: `${FEDORA}RUN echo 1 > «/var/run/x.pid»` },
+      { code: `${FEDORA}RUN touch «/tmp/a»`, fix: { title: /tmpfs/, output: `${FEDORA}RUN --mount=type=tmpfs,target=/tmp touch /tmp/a` } },
+    ],
+  },
+  'boot-content': {
+    valid: [
+      `${FEDORA}COPY uki.efi /boot/EFI/Linux/uki.efi`,
+      `${DEBIAN}RUN apt-get install -y linux-image-amd64 && rm -rf /boot/*`,
+      `${DEBIAN}RUN --mount=type=tmpfs,target=/boot apt-get install -y linux-image-amd64`,
+    ],
+    invalid: [
+      { code: `${FEDORA}COPY grub.cfg «/boot/grub2/grub.cfg»` },
+      { code: `${FEDORA}RUN grub2-mkconfig -o «/boot/grub2/grub.cfg»` },
+      { code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64»` },
+      {
+        code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64»`,
+        fix: { title: /Empty \/boot/, output: `${DEBIAN}RUN apt-get install -y linux-image-amd64 && \\\n    rm -rf /boot/*` },
+      },
+    ],
+  },
+  'usr-etc': {
+    valid: [`${FEDORA}COPY a.conf /etc/a.conf`, `${FEDORA}RUN cat /usr/etc/passwd`],
+    invalid: [
+      { code: `${FEDORA}COPY a.conf «/usr/etc/a.conf»`, fix: { title: /\/etc instead/, output: `${FEDORA}COPY a.conf /etc/a.conf` } },
+      { code: `${FEDORA}RUN mkdir -p «/usr/etc/x»` },
+    ],
+  },
+  'forbidden-path': {
+    valid: [`${DEBIAN}RUN mkdir -p /sysroot && ln -s sysroot/ostree /ostree`, `${FEDORA}RUN make 2>/dev/null >/dev/stderr`],
+    invalid: [
+      { code: `${FEDORA}RUN echo 1 > «/proc/sys/net/ipv4/ip_forward»` },
+      { code: `${FEDORA}COPY x «/sysroot/x»` },
+      { code: `${FEDORA}RUN ln -s /sysroot/ostree «/ostree»` },
+    ],
+  },
+  'var-run-directory': {
+    valid: [`${FEDORA}RUN rm -rf /var/run && ln -s ../run /var/run`, `${FEDORA}RUN mkdir -p /run/myapp`],
+    invalid: [
+      { code: `${FEDORA}RUN mkdir «/var/run»` },
+      {
+        code: `${FEDORA}RUN rm -rf «/var/run»`,
+        fix: { title: /Recreate/, output: `${FEDORA}RUN rm -rf /var/run && ln -s ../run /var/run` },
+      },
+      { code: `${FEDORA}RUN rm -rf /var/run && ln -s /srv/run «/var/run»` },
+    ],
+  },
+  'api-directory-removed': {
+    valid: [`${FEDORA}RUN rm -rf /tmp/* /var/tmp/*`, `${FEDORA}RUN rm -rf /tmp && mkdir -m 1777 /tmp`],
+    invalid: [
+      { code: `${FEDORA}RUN rm -rf «/tmp»`, fix: { title: /contents/, output: `${FEDORA}RUN rm -rf /tmp/*` } },
+      { code: `${FEDORA}RUN rm -rf /tmp && ln -s /var/tmp «/tmp»` },
+      { code: `${FEDORA}RUN mv «/var» /var.old` },
+    ],
+  },
+  'toplevel-directory': {
+    valid: [`${FEDORA}COPY app /usr/lib/app/`, `${FEDORA}RUN mkdir -p /data && rm -rf /data`],
+    invalid: [{ code: `${FEDORA}WORKDIR «/app»\nCOPY . /app/` }, { code: `${FEDORA}COPY x «/srv2/x»` }],
+  },
+  'ignored-instruction': {
+    valid: [
+      `${FEDORA}CMD ["/sbin/init"]`,
+      `${FEDORA}STOPSIGNAL SIGRTMIN+3`,
+      `FROM quay.io/fedora/fedora-bootc:42 AS b\nEXPOSE 80\n${FEDORA}RUN true`,
+    ],
+    invalid: [
+      {
+        code: `${FEDORA}«EXPOSE 80»\n«CMD ["nginx"]»\n«HEALTHCHECK CMD true»\n«VOLUME /data»\n«ENTRYPOINT ["/x"]»\n«STOPSIGNAL SIGTERM»\n«ONBUILD RUN true»`,
+      },
+      { code: `${FEDORA}«EXPOSE 80»\nRUN true`, fix: { title: /Remove EXPOSE/, output: `${FEDORA}RUN true` } },
+    ],
+  },
+  'env-not-runtime': {
+    valid: [`${FEDORA}ENV container=oci`, `FROM quay.io/fedora/fedora-bootc:42 AS b\nENV X=1\n${FEDORA}RUN true`],
+    invalid: [{ code: `${FEDORA}ENV «HTTP_PROXY»=http://p:3128 «NO_PROXY»=localhost` }],
+  },
+  'non-root-user': {
+    valid: [
+      `${FEDORA}USER app\nRUN true\nUSER root`,
+      `${FEDORA}USER 0:0`,
+      `FROM quay.io/fedora/fedora-bootc:42 AS b\nUSER app\n${FEDORA}RUN true`,
+    ],
+    invalid: [
+      { code: `${FEDORA}USER «app»`, fix: { title: /USER root/, output: `${FEDORA}USER root` } },
+      { code: `FROM quay.io/fedora/fedora-bootc:42 AS base\nUSER «app»\nFROM base\nRUN true` },
+    ],
+  },
+  'kernel-missing': {
+    valid: [
+      `${FEDORA}RUN true`,
+      `${DEBIAN}RUN apt-get install -y linux-image-amd64`,
+      'FROM docker.io/library/debian:bookworm AS b\nRUN true\nFROM scratch\nCOPY --from=b /rootfs/ /',
+      'FROM localhost/my-custom-base:1\nRUN true',
+    ],
+    invalid: [
+      { code: 'FROM «docker.io/library/debian:bookworm»\nLABEL containers.bootc=1' },
+      { code: 'FROM «scratch»\nCOPY rootfs/etc /etc' },
+    ],
+  },
+  'kernel-location': {
+    valid: [
+      `${DEBIAN}RUN apt-get install -y linux-image-amd64 && kver=$(ls /usr/lib/modules) && cp /boot/vmlinuz-$kver /usr/lib/modules/$kver/vmlinuz`,
+      `${DEBIAN}RUN apt-get install -y linux-image-amd64\nRUN cp /boot/vmlinuz-* /usr/lib/modules/6.1.0-30-amd64/`,
+      `${FEDORA}RUN dnf -y install kernel-rt`,
+    ],
+    invalid: [
+      { code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64»` },
+      { code: 'FROM docker.io/archlinux/archlinux\nRUN pacman -S --noconfirm «linux»' },
+      {
+        code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64»`,
+        fix: {
+          title: /Copy the kernel/,
+          output: `${DEBIAN}RUN apt-get install -y linux-image-amd64 && \\\n    kver=$(ls /usr/lib/modules | head -n 1) && cp /boot/vmlinuz-"$kver" /usr/lib/modules/"$kver"/vmlinuz`,
+        },
+      },
+    ],
+  },
+  'multiple-kernels': {
+    valid: [
+      `${DEBIAN}RUN apt-get install -y linux-image-amd64`,
+      `${FEDORA}RUN dnf -y remove kernel kernel-core && dnf -y install kernel-rt`,
+      `${FEDORA}RUN dnf -y install kernel-rt && rm -rf /usr/lib/modules/6.12.0`,
+      `${FEDORA}RUN dnf -y swap kernel kernel-lt`,
+    ],
+    invalid: [
+      { code: `${FEDORA}RUN dnf -y install «kernel-rt»` },
+      { code: `${DEBIAN}RUN apt-get install -y linux-image-amd64\nRUN apt-get install -y «linux-image-rt-amd64»` },
+    ],
+  },
+  'initramfs-missing': {
+    valid: [
+      `${DEBIAN}RUN apt-get install -y linux-image-amd64 dracut && dracut --kver 6.1 /usr/lib/modules/6.1/initramfs.img`,
+      `${DEBIAN}RUN apt-get install -y linux-image-amd64 && cp /boot/initrd.img-6.1 /usr/lib/modules/6.1/initramfs.img`,
+      `${FEDORA}RUN dnf -y install kernel-rt`,
+    ],
+    invalid: [
+      { code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64»` },
+      {
+        code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64» && cp /boot/vmlinuz-6.1 /usr/lib/modules/6.1/vmlinuz`,
+        fix: {
+          title: /initramfs.img with dracut/,
+          output: `${DEBIAN}RUN apt-get install -y linux-image-amd64 && cp /boot/vmlinuz-6.1 /usr/lib/modules/6.1/vmlinuz && \\\n    kver=$(ls /usr/lib/modules | head -n 1) && dracut --no-hostonly --kver "$kver" --reproducible -f /usr/lib/modules/"$kver"/initramfs.img`,
+        },
+      },
+    ],
+  },
+  'dracut-host-kernel': {
+    valid: [
+      `${FEDORA}RUN dracut --no-hostonly --kver "$kver" -f /usr/lib/modules/$kver/initramfs.img`,
+      `${FEDORA}RUN dracut -f /usr/lib/modules/6.1/initramfs.img 6.1`,
+      `${FEDORA}RUN dracut --regenerate-all -f`,
+    ],
+    invalid: [
+      { code: `${FEDORA}RUN «dracut» -f` },
+      { code: `${FEDORA}RUN «dracut» --kver 6.1 -f /boot/initramfs-6.1.img` },
+      {
+        code: `${FEDORA}RUN «dracut» -f`,
+        fix: {
+          title: /Build for the image kernel/,
+          output: `${FEDORA}RUN kver=$(ls /usr/lib/modules | head -n 1) && dracut -f --kver "$kver" /usr/lib/modules/"$kver"/initramfs.img`,
+        },
+      },
+    ],
+  },
+  'full-system-upgrade': {
+    valid: [`${FEDORA}RUN dnf -y upgrade openssl`, `${DEBIAN}RUN apt-get dist-upgrade -y`],
+    invalid: [
+      { code: `${FEDORA}RUN «dnf -y upgrade» && dnf clean all` },
+      { code: `${FEDORA}RUN «yum update -y»` },
+      { code: 'FROM ghcr.io/bootcrew/arch-bootc:latest\nRUN «pacman -Syu --noconfirm»' },
+      { code: 'FROM ghcr.io/bootcrew/debian-bootc:latest\nRUN «apt-get full-upgrade -y»' },
+    ],
+  },
+  'missing-container-lint': {
+    valid: [
+      `${FEDORA}RUN dnf -y install vim\nRUN bootc container lint\nLABEL x=y`,
+      `${FEDORA}RUN dnf -y install vim && bootc container lint`,
+    ],
+    invalid: [
+      { code: `«FROM quay.io/fedora/fedora-bootc:42»\nRUN true` },
+      { code: `${FEDORA}RUN bootc container lint\n«COPY x /usr/lib/x»` },
+      {
+        code: `«FROM quay.io/fedora/fedora-bootc:42»`,
+        fix: { title: /^Append RUN bootc container lint$/, output: `${FEDORA}RUN bootc container lint\n` },
+      },
+    ],
+  },
+  'container-lint-masked': {
+    valid: [
+      `${FEDORA}RUN bootc container lint`,
+      `${FEDORA}RUN --mount=type=cache,target=/var/cache/dnf bootc container lint --fatal-warnings`,
+    ],
+    invalid: [
+      { code: `${FEDORA}RUN «--mount=type=tmpfs,target=/run» «--mount=type=tmpfs,target=/tmp» bootc container lint` },
+      { code: `${FEDORA}RUN «bootc container lint» || true` },
+      { code: `${FEDORA}RUN «bootc container lint»; true` },
+      {
+        code: `${FEDORA}RUN «--mount=type=tmpfs,target=/tmp» bootc container lint`,
+        fix: { title: /Remove this mount/, output: `${FEDORA}RUN bootc container lint` },
+      },
+    ],
+  },
+  'missing-bootc-label': {
+    valid: [`${FEDORA}RUN true`, `${DEBIAN}LABEL containers.bootc=1`, `${DEBIAN}LABEL ostree.bootable=1`],
+    invalid: [
+      {
+        code: 'FROM «docker.io/library/debian:bookworm»\nRUN true',
+        fix: { title: /Add LABEL/, output: `${DEBIAN}LABEL containers.bootc=1\nRUN true` },
+      },
+      {
+        code: `${FEDORA}LABEL containers.bootc=«true»`,
+        fix: { title: /Set containers.bootc=1/, output: `${FEDORA}LABEL containers.bootc=1` },
+      },
+    ],
+  },
+  'deprecated-ostree-commit': {
+    valid: [`${FEDORA}RUN ostree container image deploy --help`],
+    invalid: [
+      {
+        code: `${FEDORA}RUN dnf -y install vim && «ostree container commit»`,
+        fix: { title: /Replace/, output: `${FEDORA}RUN dnf -y install vim && bootc container lint` },
+      },
+    ],
+  },
+  'useradd-without-sysusers': {
+    valid: [
+      `${FEDORA}COPY <<EOF /usr/lib/sysusers.d/app.conf\nu app - "App" - -\nEOF\nRUN useradd --system app`,
+      {
+        code: `${FEDORA}COPY app.conf /usr/lib/sysusers.d/\nRUN useradd --system app && groupadd app`,
+        context: { 'app.conf': 'u app - "App" - -\n' },
+      },
+      `${FEDORA}RUN printf 'u app - - -\\n' > /usr/lib/sysusers.d/app.conf && useradd app`,
+      `${FEDORA}RUN echo 'g web -' > /usr/lib/sysusers.d/web.conf && groupadd web`,
+    ],
+    invalid: [
+      { code: `${FEDORA}RUN useradd --system -u 990 «app»` },
+      { code: `${FEDORA}COPY app.conf /usr/lib/sysusers.d/\nRUN useradd --system «app»` },
+      { code: `${FEDORA}RUN groupadd «web» && adduser --system «bob»` },
+      { code: `${FEDORA}COPY app.conf /usr/lib/sysusers.d/\nRUN useradd «other»`, context: { 'app.conf': 'u app - - -\n' } },
+      {
+        code: `${FEDORA}RUN useradd --system «app»`,
+        fix: {
+          title: /COPY heredoc/,
+          output: `${FEDORA}RUN useradd --system app\nCOPY <<EOF /usr/lib/sysusers.d/app.conf\nu app - "app" - -\nEOF`,
+        },
+      },
+    ],
+  },
+  'hardcoded-password': {
+    valid: [`${FEDORA}RUN passwd -l root`, `${FEDORA}RUN usermod -aG wheel bob`],
+    invalid: [
+      { code: `${FEDORA}RUN echo "root:pw" | «chpasswd»` },
+      { code: `${FEDORA}RUN echo pw | «passwd --stdin root»` },
+      { code: `${FEDORA}RUN «usermod -p '$6$x' root»` },
+    ],
+  },
+  'secret-in-build-arg': {
+    valid: [`${FEDORA}ARG VERSION=1\nARG GPG_KEY_ID=abc\nARG PUBLIC_KEY_FILE=/k`],
+    invalid: [{ code: `${FEDORA}ARG «GITHUB_TOKEN»\nENV «DB_PASSWORD»=x «apiKey»=y` }],
+  },
+  'kargs-syntax': {
+    valid: [`${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["console=ttyS0"]\nmatch-architectures = ["x86_64"]\nEOF`],
+    invalid: [
+      { code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["a"]\n«match_architectures» = ["x86_64"]\nEOF` },
+      { code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["a"]\nmatch-architectures = ["«amd64»"]\nEOF` },
+      { code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\n[«kargs»]\nappend = ["x"]\nEOF` },
+      { code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["a"«\n»EOF` },
+      { code: `${FEDORA}COPY «k.toml» /usr/lib/bootc/kargs.d/`, context: { 'k.toml': 'kargs = "nope"\n' } },
+      {
+        code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["a"]\nmatch-architectures = ["«arm64»"]\nEOF`,
+        fix: {
+          title: /aarch64/,
+          output: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["a"]\nmatch-architectures = ["aarch64"]\nEOF`,
+        },
+      },
+    ],
+  },
+  'kargs-location': {
+    valid: [`${FEDORA}COPY 10-console.toml /usr/lib/bootc/kargs.d/`],
+    invalid: [
+      { code: `${FEDORA}COPY console.conf «/usr/lib/bootc/kargs.d/»` },
+      {
+        code: `${FEDORA}COPY c.toml «/etc/bootc/kargs.d/c.toml»`,
+        fix: { title: /Move/, output: `${FEDORA}COPY c.toml /usr/lib/bootc/kargs.d/c.toml` },
+      },
+    ],
+  },
+  'buildah-injected-file': {
+    valid: [`${FEDORA}COPY hostname /etc/hostname`, `${FEDORA}RUN cat /etc/hosts`],
+    invalid: [{ code: `${FEDORA}RUN echo myhost > «/etc/hostname» && ln -sf ../run/systemd/resolve/stub-resolv.conf «/etc/resolv.conf»` }],
+  },
+  'systemctl-runtime': {
+    valid: [`${FEDORA}RUN systemctl enable httpd && systemctl mask foo && systemctl preset-all`],
+    invalid: [
+      { code: `${FEDORA}RUN «systemctl start» httpd && «systemctl daemon-reload»` },
+      {
+        code: `${FEDORA}RUN systemctl enable «--now» httpd`,
+        fix: { title: /Remove --now/, output: `${FEDORA}RUN systemctl enable httpd` },
+      },
+      { code: `${FEDORA}RUN «systemctl start» httpd`, fix: { title: /enable/, output: `${FEDORA}RUN systemctl enable httpd` } },
+    ],
+  },
+  'nested-image-pull': {
+    valid: [`${FEDORA}RUN podman --version`],
+    invalid: [{ code: `${FEDORA}RUN «podman pull quay.io/x/y:1» && «skopeo copy docker://q/x containers-storage:q/x»` }],
+  },
+  'selinux-chcon': {
+    valid: [`${FEDORA}RUN semanage fcontext -a -t bin_t "/usr/bin/x"`],
+    invalid: [{ code: `${FEDORA}RUN «chcon -t bin_t /usr/bin/x» && «restorecon -R /usr/bin»` }],
+  },
+};
+
+describe('rule tables', () => {
+  it('every rule has a table with valid and invalid cases', () => {
+    for (const r of ALL_RULES) {
+      const t = TABLES[r.meta.id];
+      assert.ok(t, `no test table for ${r.meta.id}`);
+      assert.ok(t.valid.length > 0 && t.invalid.length > 0, `${r.meta.id} needs valid and invalid cases`);
+      if (r.meta.fixable)
+        assert.ok(
+          t.invalid.some((c) => c.fix),
+          `${r.meta.id} is fixable: test a fix`,
+        );
+    }
+  });
+  for (const [rule, table] of Object.entries(TABLES)) {
+    describe(rule, () => {
+      table.valid.forEach((v, i) => {
+        const c = typeof v === 'string' ? { code: v } : v;
+        it(`valid #${i + 1}`, async () => {
+          await expectRule(rule, c.code, { context: c.context });
+        });
+      });
+      table.invalid.forEach((c, i) => {
+        it(`invalid #${i + 1}${c.fix ? ' (fix)' : ''}`, async () => {
+          const got = await expectRule(rule, c.code, { context: c.context });
+          if (!c.fix) return;
+          const fix = got.flatMap((f) => f.fixes ?? []).find((f) => c.fix?.title.test(f.title));
+          assert.ok(
+            fix,
+            `no fix matching ${String(c.fix.title)}; have: ${got
+              .flatMap((f) => f.fixes ?? [])
+              .map((f) => f.title)
+              .join(' | ')}`,
+          );
+          const out = applyEdits(marked(c.code).text, fix.edits);
+          assert.equal(out, c.fix.output);
+          // A mechanical fix must remove the finding it fixes (or at least not add new ones of that rule).
+          const after = (await lint(out, { context: c.context })).filter((f) => f.rule === rule);
+          assert.ok(
+            after.length < got.length,
+            `fix "${fix.title}" did not remove the ${rule} finding: ${after.map((f) => f.message).join(' | ')}`,
+          );
+        });
+      });
+    });
+  }
+});
