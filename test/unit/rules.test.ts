@@ -350,7 +350,7 @@ const TABLES: Record<string, Table> = {
       { code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["a"]\n«match_architectures» = ["x86_64"]\nEOF` },
       { code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["a"]\nmatch-architectures = ["«amd64»"]\nEOF` },
       { code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\n[«kargs»]\nappend = ["x"]\nEOF` },
-      { code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["a"«\n»EOF` },
+      { code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["a«"»\nEOF` },
       { code: `${FEDORA}COPY «k.toml» /usr/lib/bootc/kargs.d/`, context: { 'k.toml': 'kargs = "nope"\n' } },
       {
         code: `${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/10.toml\nkargs = ["a"]\nmatch-architectures = ["«arm64»"]\nEOF`,

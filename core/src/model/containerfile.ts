@@ -297,7 +297,8 @@ function analyseCopy(model: ContainerfileModel, info: InstructionInfo): void {
     const h = m ? docHeredocs.get(m[1] ?? '') : undefined;
     if (h) {
       const cr = h.getContentRange();
-      const content = cr ? model.doc.getText(cr) : '';
+      // The body's range stops before its last newline; the file the builder writes ends with it.
+      const content = cr ? `${model.doc.getText(cr)}\n` : '';
       const path = intoDirectory ? resolvePath(h.getName(), destPath) : destPath;
       info.writes.push({ kind: 'write', path, range: dest.getRange(), via, order: 0, content, contentRange: cr ?? undefined });
     } else {

@@ -161,7 +161,9 @@ export function fileEffects(cmd: DocCommand, cwd: string): (WriteEffect | Remove
     out.push({ kind: 'write', path: resolvePath(w.value, cwd), range: w.range, via, order: cmd.order, ...extra });
   };
   const printed = printedText(cmd);
+  const heredocTargets = new Set(cmd.heredocs.map((h) => h.target && `${h.target.range.start.line}:${h.target.range.start.character}`));
   for (const r of cmd.redirects) {
+    if (r.target && heredocTargets.has(`${r.target.range.start.line}:${r.target.range.start.character}`)) continue;
     if (r.target && /^(>|>>|&>|&>>|>\||[0-9]>|[0-9]>>)$/.test(r.op) && !/^&?\d+$/.test(r.target.value))
       write(r.target, 'redirect', printed !== undefined ? { content: printed } : {});
   }

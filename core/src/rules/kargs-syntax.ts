@@ -99,10 +99,15 @@ export function checkKargs(text: string): KargsProblem[] {
 
 function bodyRange(model: ContainerfileModel, content: Range, p: KargsProblem): Range {
   const start = model.doc.offsetAt(content.start);
+  const end = model.doc.offsetAt(content.end);
   const lines = model.doc.getText(content).split('\n');
   let off = start;
   for (let i = 0; i < p.line; i++) off += (lines[i] ?? '').length + 1;
-  return { start: model.doc.positionAt(off + p.column), end: model.doc.positionAt(off + p.column + Math.max(p.length, 1)) };
+  let a = off + p.column;
+  // Errors at the end of the document ("unexpected end") point at its last character.
+  if (a >= end) a = Math.max(start, end - 1);
+  const b = Math.min(end, a + Math.max(p.length, 1));
+  return { start: model.doc.positionAt(a), end: model.doc.positionAt(Math.max(b, a + 1)) };
 }
 
 export default defineRule({
