@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ALL_RULES } from '../core/src/rules';
 import { SYNTAX_RULES } from '../core/src/lint/syntax';
+import { ENGINE_RULES } from '../core/src/lint/engine';
 import type { RuleMeta } from '../core/src/lint/rule';
 
 const root = path.resolve(__dirname, '..');
@@ -32,18 +33,7 @@ ${m.description}
 
 ${m.why}
 
-## Bad
-
-\`\`\`dockerfile
-${m.bad}
-\`\`\`
-
-## Good
-
-\`\`\`dockerfile
-${m.good}
-\`\`\`
-
+${m.bad ? `## Bad\n\n\`\`\`dockerfile\n${m.bad}\n\`\`\`\n\n## Good\n\n\`\`\`dockerfile\n${m.good}\n\`\`\`\n` : ''}
 ## How to suppress
 
 For one instruction, put this comment on the line above it:
@@ -79,7 +69,7 @@ Suppress one like any rule: \`# bootc-lint ignore=dockerfile-unknown-instruction
 `;
 }
 
-for (const r of ALL_RULES) write(`docs/rules/${r.meta.id}.md`, ruleDoc(r.meta));
+for (const m of [...ALL_RULES.map((r) => r.meta), ...ENGINE_RULES]) write(`docs/rules/${m.id}.md`, ruleDoc(m));
 write('docs/rules/dockerfile-syntax.md', syntaxDoc());
 
 // README rule table between markers.

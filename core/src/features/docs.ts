@@ -1,5 +1,6 @@
 import { ALL_RULES } from '../rules';
 import { SYNTAX_RULES } from '../lint/syntax';
+import { ENGINE_RULES } from '../lint/engine';
 import type { RuleMeta } from '../lint/rule';
 
 /** Where rule docs live when no editor-specific location is given. */
@@ -8,6 +9,7 @@ export const DEFAULT_DOCS_BASE = 'https://github.com/bootc-lab/bootc-lab/blob/ma
 const META = new Map<string, RuleMeta>([
   ...ALL_RULES.map((r) => [r.meta.id, r.meta] as const),
   ...SYNTAX_RULES.map((m) => [m.id, m] as const),
+  ...ENGINE_RULES.map((m) => [m.id, m] as const),
 ]);
 
 export function ruleMeta(id: string): RuleMeta | undefined {
@@ -15,7 +17,7 @@ export function ruleMeta(id: string): RuleMeta | undefined {
 }
 
 export function allRuleMeta(): RuleMeta[] {
-  return [...ALL_RULES.map((r) => r.meta), ...SYNTAX_RULES];
+  return [...ALL_RULES.map((r) => r.meta), ...SYNTAX_RULES, ...ENGINE_RULES];
 }
 
 export function docsUrl(id: string, base = DEFAULT_DOCS_BASE): string {

@@ -2,7 +2,7 @@ import { buildModel, type ContainerfileModel } from '../model/containerfile';
 import { initShellParser } from '../shell/parser';
 import { ALL_RULES } from '../rules';
 import { DEFAULT_CONFIG, type LintConfig } from './config';
-import type { BuildContext, Finding, Rule } from './rule';
+import type { BuildContext, Finding, Rule, RuleMeta } from './rule';
 import { isSuppressed, readSuppressions } from './suppress';
 import { syntaxFindings } from './syntax';
 
@@ -23,8 +23,35 @@ export interface LintResult {
 
 export const NO_CONTEXT: BuildContext = { read: () => undefined };
 
+/** Above this size a file is not analysed: no real Containerfile is this big, and the editor must stay responsive. */
+export const MAX_LINT_CHARS = 2_000_000;
+
+export const ENGINE_RULES: RuleMeta[] = [
+  {
+    id: 'file-too-large',
+    severity: 'info',
+    category: 'syntax',
+    description: `Files larger than ${MAX_LINT_CHARS / 1_000_000} million characters are not analysed.`,
+    fixable: false,
+    why: 'Real Containerfiles are a few kilobytes. A file this large is almost certainly generated or not a Containerfile; analysing it would make the editor unresponsive. Split it, or lint it in CI with `bootc-lab lint`, which has the same limit.',
+    bad: '',
+    good: '',
+  },
+];
+
 export async function lintText(text: string, uri: string, opts: LintOptions = {}): Promise<LintResult> {
   await initShellParser();
+  if (text.length > MAX_LINT_CHARS) {
+    const model = buildModel('', uri);
+    const finding: Finding = {
+      rule: 'file-too-large',
+      severity: 'info',
+      source: 'containerfile',
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      message: `Not analysed: the file has ${(text.length / 1_000_000).toFixed(1)} million characters (the limit is ${MAX_LINT_CHARS / 1_000_000} million).`,
+    };
+    return { model: { ...model, text }, findings: [finding], bootc: false };
+  }
   return lintModel(buildModel(text, uri), opts);
 }
 

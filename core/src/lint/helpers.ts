@@ -1,6 +1,7 @@
 import type { Range, TextEdit } from 'vscode-languageserver-types';
 import { rootStage, shippedInstructions, type ContainerfileModel, type InstructionInfo } from '../model/containerfile';
 import type { RemoveEffect, WriteEffect } from '../model/effects';
+import { removalIndex } from '../model/indexes';
 import { coversPath, isUnder, resolvePath } from '../model/paths';
 
 /** A write together with the instruction that made it. */
@@ -26,10 +27,8 @@ function removalCovers(r: RemoveEffect, p: string): boolean {
 export function removedLater(model: ContainerfileModel, info: InstructionInfo, p: string, order: number): RemoveEffect | undefined {
   const same = info.removes.find((r) => r.order > order && removalCovers(r, p));
   if (same) return same;
-  for (const later of shippedInstructions(model)) {
-    if (later.index <= info.index) continue;
-    const r = later.removes.find((x) => removalCovers(x, p));
-    if (r) return r;
+  for (const r of removalIndex(model)) {
+    if (r.index > info.index && removalCovers(r.effect, p)) return r.effect;
   }
   return undefined;
 }
@@ -39,21 +38,44 @@ export function lasting(model: ContainerfileModel, pw: PlacedWrite): boolean {
   return !mountCovers(pw.info, pw.write.path) && !removedLater(model, pw.info, pw.write.path, pw.write.order);
 }
 
+interface LinkEvent {
+  index: number;
+  order: number;
+  path: string;
+  target?: string;
+}
+
+const linkEvents = new WeakMap<ContainerfileModel, LinkEvent[]>();
+
+/** Removals of top-level paths and top-level `ln -s …var…` links: the only things that change the layout. */
+function layoutEvents(model: ContainerfileModel): LinkEvent[] {
+  let ev = linkEvents.get(model);
+  if (!ev) {
+    ev = [];
+    for (const info of shippedInstructions(model)) {
+      for (const r of info.removes) if (r.path.split('/').length === 2) ev.push({ index: info.index, order: r.order, path: r.path });
+      for (const w of info.writes) {
+        if (w.via === 'ln' && w.linkTarget && /(^|\/)var\//.test(w.linkTarget) && w.path.split('/').length === 2) {
+          ev.push({ index: info.index, order: w.order, path: w.path, target: resolvePath(w.linkTarget, '/') });
+        }
+      }
+    }
+    ev.sort((a, b) => a.index - b.index || a.order - b.order);
+    linkEvents.set(model, ev);
+  }
+  return ev;
+}
+
 /**
  * Top-level links into /var at this instruction: the base family's, changed by earlier
  * `ln -s` or `rm` of those paths in the final image's stages (`rm /opt && mkdir /opt`).
  */
 export function varLinksAt(model: ContainerfileModel, at: InstructionInfo): Record<string, string> {
   const links: Record<string, string> = { ...(rootStage(model)?.family?.varLinks ?? {}) };
-  for (const info of shippedInstructions(model)) {
-    if (info.index >= at.index) break;
-    const events = [
-      ...info.removes.map((r) => ({ order: r.order, apply: () => delete links[r.path] })),
-      ...info.writes
-        .filter((w) => w.via === 'ln' && w.linkTarget && /(^|\/)var\//.test(w.linkTarget) && w.path.split('/').length === 2)
-        .map((w) => ({ order: w.order, apply: () => (links[w.path] = resolvePath(w.linkTarget ?? '', '/')) })),
-    ].sort((a, b) => a.order - b.order);
-    for (const e of events) e.apply();
+  for (const e of layoutEvents(model)) {
+    if (e.index >= at.index) break;
+    if (e.target) links[e.path] = e.target;
+    else delete links[e.path];
   }
   return links;
 }

@@ -1,4 +1,5 @@
 import type { ContainerfileModel } from '../model/containerfile';
+import { instructionAtLine } from '../model/indexes';
 
 export interface Suppressions {
   global: Set<string>;
@@ -15,8 +16,11 @@ const PRAGMA = /^\s*#\s*bootc-lint\s+(global\s+)?ignore\s*=\s*([\w,\s-]+?)\s*(?:
 export function readSuppressions(model: ContainerfileModel): Suppressions {
   const out: Suppressions = { global: new Set(), byInstructionLine: new Map() };
   const lines = model.text.split('\n');
-  const starts = model.instructions.map((i) => i.range.start.line);
-  const inside = (line: number): boolean => model.instructions.some((i) => i.range.start.line < line && i.range.end.line >= line);
+  const starts = new Set(model.instructions.map((i) => i.range.start.line));
+  const inside = (line: number): boolean => {
+    const i = instructionAtLine(model, line);
+    return !!i && i.range.start.line < line;
+  };
   lines.forEach((text, line) => {
     const m = PRAGMA.exec(text);
     if (!m || inside(line)) return;
@@ -29,7 +33,7 @@ export function readSuppressions(model: ContainerfileModel): Suppressions {
       return;
     }
     for (let l = line + 1; l < lines.length; l++) {
-      if (starts.includes(l)) {
+      if (starts.has(l)) {
         const set = out.byInstructionLine.get(l) ?? new Set<string>();
         rules.forEach((r) => set.add(r));
         out.byInstructionLine.set(l, set);
@@ -44,7 +48,8 @@ export function readSuppressions(model: ContainerfileModel): Suppressions {
 
 export function isSuppressed(model: ContainerfileModel, s: Suppressions, rule: string, line: number): boolean {
   if (s.global.has(rule) || s.global.has('all')) return true;
-  const info = model.instructions.find((i) => i.range.start.line <= line && i.range.end.line >= line);
+  if (s.byInstructionLine.size === 0) return false;
+  const info = instructionAtLine(model, line);
   if (!info) return false;
   const set = s.byInstructionLine.get(info.range.start.line);
   return !!set && (set.has(rule) || set.has('all'));

@@ -121,12 +121,13 @@ export function syntaxFindings(text: string): Finding[] {
   const out: Finding[] = [];
   for (const d of diags) {
     const id = idFor(d.code);
+    const message = typeof d.message === 'string' ? d.message : d.message.value;
     // BuildKit's ADD --unpack is valid but unknown to dockerfile-utils.
-    if (id === 'dockerfile-unknown-flag' && /unpack/.test(d.message)) continue;
+    if (id === 'dockerfile-unknown-flag' && /unpack/.test(message)) continue;
     out.push({
       rule: id,
       severity: d.severity === 1 ? 'error' : d.severity === 2 ? 'warning' : 'info',
-      message: d.message,
+      message,
       range: d.range,
       source: 'dockerfile',
     });

@@ -17,6 +17,7 @@ import { extractCommands } from '../shell/commands';
 import { classifyImage, type BaseFamily, type BaseKind } from './base-images';
 import { fileEffects, type DocCommand, type DocWord, type RemoveEffect, type WriteEffect } from './effects';
 import { packageEffect, userEffect, type PackageEffect, type UserEffect } from './packages';
+import { shippedList } from './indexes';
 import { resolvePath } from './paths';
 import { buildShellSource, type ShellSource } from './shell-source';
 
@@ -87,6 +88,8 @@ export function flag(ins: Instruction, name: string): Flag | undefined {
 }
 
 function heredocsOf(ins: Instruction): Heredoc[] {
+  // getHeredocs() re-tokenises the instruction; most instructions have none.
+  if (!ins.getTextContent().includes('<<')) return [];
   const h = (ins as unknown as { getHeredocs?: () => Heredoc[] }).getHeredocs;
   try {
     return typeof h === 'function' ? h.call(ins) : [];
@@ -336,7 +339,7 @@ export function shippedStages(model: ContainerfileModel): Stage[] {
 
 /** Instructions that end up in the final image, in build order. */
 export function shippedInstructions(model: ContainerfileModel): InstructionInfo[] {
-  return model.instructions.filter((i) => i.stage.shipped);
+  return shippedList(model);
 }
 
 /** The external base of the final image (following `FROM <stage>` links). */

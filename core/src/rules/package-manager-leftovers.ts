@@ -87,7 +87,7 @@ function missing(
     if (mountCovers(info, l.probe)) return false;
     if (later(l.probe, order)) return false;
     // A clean-up later in this RUN, or in a later step of the final image, leaves the final filesystem clean.
-    if (cleans(l, info, order) || laterInfos.some((i) => cleans(l, i, -1))) return false;
+    if (cleans(l, info, order) || laterInfos.some((i) => i.commands.length > 0 && cleans(l, i, -1))) return false;
     return true;
   });
 }
@@ -104,13 +104,17 @@ export default defineRule({
     good: 'FROM quay.io/fedora/fedora-bootc:42\nRUN dnf -y install httpd && dnf clean all && rm -rf /var/cache/* /var/log/*\n# or keep caches out of the image:\nRUN --mount=type=cache,target=/var/cache --mount=type=cache,target=/var/log dnf -y install httpd',
   },
   check({ model, report }) {
+    // Instructions that clean something; few, so the "cleaned later?" question stays cheap.
+    const cleaners = shippedInstructions(model).filter((i) =>
+      i.commands.some((c) => Object.values(LEFTOVERS).some((f) => f.leftovers.some((l) => l.cleanedBy?.({ name: c.name, args: c.args.map((a) => a.value) })))),
+    );
     for (const info of shippedInstructions(model)) {
       for (const p of info.packages) {
         if (p.op !== 'install' && p.op !== 'upgrade' && p.op !== 'upgrade-all' && p.op !== 'swap') continue;
         if (p.family === 'rpm' && p.manager === 'rpm') continue;
         if (p.family === 'deb' && p.manager === 'dpkg') continue;
         if (p.family === 'apk' && p.noCache) continue;
-        const laterInfos = shippedInstructions(model).filter((i) => i.index > info.index);
+        const laterInfos = cleaners.filter((i) => i.index > info.index);
         const left = missing(info, laterInfos, (probe, order) => !!removedLater(model, info, probe, order), p.family, p.order);
         if (left.length === 0) continue;
         const fixes: Fix[] = [];
