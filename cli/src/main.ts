@@ -79,6 +79,8 @@ async function lintCommand(argv: string[]): Promise<number> {
       readError = true;
       continue;
     }
+    // Editors drop a UTF-8 byte order mark; do the same so columns match what the user sees.
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const fileConfig = explicit ?? (dir ? loadNearest(dir) : {});
     const config = mergeConfig(fileConfig, { ignore: values.ignore ?? [] }, values['assume-bootc'] ? { detect: 'always' } : {});
     const uri = dir ? pathToFileURL(path.resolve(file)).toString() : 'untitled:stdin';

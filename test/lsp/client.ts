@@ -41,7 +41,10 @@ export class TestClient {
       processId: process.pid,
       rootUri,
       workspaceFolders: rootUri ? [{ uri: rootUri, name: 'ws' }] : null,
-      capabilities: { workspace: { configuration: true, workspaceEdit: { documentChanges: true, resourceOperations: ['create'] } }, textDocument: { publishDiagnostics: { versionSupport: true } } },
+      capabilities: {
+        workspace: { configuration: true, workspaceEdit: { documentChanges: true, resourceOperations: ['create'] } },
+        textDocument: { publishDiagnostics: { versionSupport: true } },
+      },
       initializationOptions,
     });
     await this.conn.sendNotification('initialized', {});

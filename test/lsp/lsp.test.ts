@@ -4,7 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
+import type {
+  CodeAction,
+  CompletionItem,
+  Diagnostic,
+  DocumentSymbol,
+  Hover,
+  TextDocumentEdit,
+  TextEdit,
+} from 'vscode-languageserver-protocol';
 import { applyEdits } from '../helpers';
 import { SERVER, TestClient } from './client';
 
@@ -22,7 +30,8 @@ describe('language server over stdio', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab lsp $(x) '));
     client = new TestClient();
     const res = (await client.init(pathToFileURL(dir).toString())) as { capabilities: Record<string, unknown> };
-    for (const cap of ['codeActionProvider', 'hoverProvider', 'completionProvider', 'documentSymbolProvider', 'textDocumentSync']) assert.ok(res.capabilities[cap], cap);
+    for (const cap of ['codeActionProvider', 'hoverProvider', 'completionProvider', 'documentSymbolProvider', 'textDocumentSync'])
+      assert.ok(res.capabilities[cap], cap);
   });
   after(async () => {
     await client.stop();
@@ -43,7 +52,9 @@ describe('language server over stdio', () => {
   it('re-lints incremental edits and clears fixed findings', async () => {
     const uri = uriFor();
     await client.open(uri, `${FEDORA}RUN mkdir /var/lib/x\nRUN bootc container lint\n`);
-    const p = await client.change(uri, 2, [{ range: { start: { line: 1, character: 10 }, end: { line: 1, character: 20 } }, text: '/usr/lib/x' }]);
+    const p = await client.change(uri, 2, [
+      { range: { start: { line: 1, character: 10 }, end: { line: 1, character: 20 } }, text: '/usr/lib/x' },
+    ]);
     assert.deepEqual(codes(p.diagnostics), []);
     assert.equal(p.version, 2);
   });
@@ -54,7 +65,11 @@ describe('language server over stdio', () => {
     const p = await client.open(uri, text);
     const d = p.diagnostics.find((x) => x.code === 'package-manager-leftovers');
     assert.ok(d);
-    const actions = await client.conn.sendRequest<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    const actions = await client.conn.sendRequest<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: d.range,
+      context: { diagnostics: [d] },
+    });
     assert.deepEqual(
       actions.map((a) => a.title),
       [
@@ -80,12 +95,20 @@ describe('language server over stdio', () => {
     const p = await client.open(uri, text);
     const d = p.diagnostics.find((x) => x.code === 'useradd-without-sysusers');
     assert.ok(d);
-    const actions = await client.conn.sendRequest<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    const actions = await client.conn.sendRequest<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: d.range,
+      context: { diagnostics: [d] },
+    });
     const heredoc = actions.find((a) => /COPY heredoc/.test(a.title));
     const file = actions.find((a) => /build-context file/.test(a.title));
     assert.ok(heredoc && file);
     const changes = file.edit?.documentChanges ?? [];
-    assert.deepEqual(changes[0], { kind: 'create', uri: pathToFileURL(path.join(dir, 'web.conf')).toString(), options: { ignoreIfExists: false, overwrite: false } });
+    assert.deepEqual(changes[0], {
+      kind: 'create',
+      uri: pathToFileURL(path.join(dir, 'web.conf')).toString(),
+      options: { ignoreIfExists: false, overwrite: false },
+    });
     const content = ((changes[1] as TextDocumentEdit).edits[0] as TextEdit | undefined)?.newText ?? '';
     assert.equal(content, 'u web - "web" - -\n');
     // Apply the workspace edit the way an editor would, then the finding is gone.
@@ -102,11 +125,17 @@ describe('language server over stdio', () => {
     assert.match(JSON.stringify(h.contents), /machine state/);
     const empty = uriFor();
     await client.open(empty, 'FROM \n');
-    const c = await client.conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri: empty }, position: { line: 0, character: 5 } });
+    const c = await client.conn.sendRequest<CompletionItem[]>('textDocument/completion', {
+      textDocument: { uri: empty },
+      position: { line: 0, character: 5 },
+    });
     assert.ok(c.some((x) => x.label === 'quay.io/centos-bootc/centos-bootc:stream10'));
     const s = await client.conn.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
     assert.equal(s.length, 1);
-    assert.deepEqual(s[0]?.children?.map((x) => x.name), ['FROM', 'RUN', 'RUN']);
+    assert.deepEqual(
+      s[0]?.children?.map((x) => x.name),
+      ['FROM', 'RUN', 'RUN'],
+    );
   });
 
   it('honours .bootc-lint.yaml and reports a broken one', async () => {
@@ -120,9 +149,13 @@ describe('language server over stdio', () => {
     );
     fs.writeFileSync(path.join(sub, '.bootc-lint.yaml'), 'rulez: {}\n');
     const next = client.next(uri);
-    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(sub, '.bootc-lint.yaml')).toString(), type: 2 }] });
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: pathToFileURL(path.join(sub, '.bootc-lint.yaml')).toString(), type: 2 }],
+    });
     const broken = await next;
-    assert.ok(broken.diagnostics.some((d) => d.code === 'config' && typeof d.message === 'string' && d.message.includes('unknown key "rulez"')));
+    assert.ok(
+      broken.diagnostics.some((d) => d.code === 'config' && typeof d.message === 'string' && d.message.includes('unknown key "rulez"')),
+    );
   });
 
   it('pulls settings with workspace/configuration', async () => {
@@ -173,7 +206,41 @@ function corpus(): string[] {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const words = ['FROM', 'RUN', 'COPY', '<<EOF', 'EOF', '\\', '\n', '"', "'", '$(', ')', '`', '&&', '||', '|', ';', '/var/lib/x', '--mount=type=tmpfs,target=/tmp', 'dnf', 'install', '-y', '#', 'bootc', 'container', 'lint', '${X:-y}', '{', '}', '[', ']', 'LABEL', 'a=b', ' '];
+  const words = [
+    'FROM',
+    'RUN',
+    'COPY',
+    '<<EOF',
+    'EOF',
+    '\\',
+    '\n',
+    '"',
+    "'",
+    '$(',
+    ')',
+    '`',
+    '&&',
+    '||',
+    '|',
+    ';',
+    '/var/lib/x',
+    '--mount=type=tmpfs,target=/tmp',
+    'dnf',
+    'install',
+    '-y',
+    '#',
+    'bootc',
+    'container',
+    'lint',
+    '${X:-y}',
+    '{',
+    '}',
+    '[',
+    ']',
+    'LABEL',
+    'a=b',
+    ' ',
+  ];
   const out: string[] = [];
   for (let i = 0; i < 40; i++) {
     let s = '';
@@ -192,7 +259,9 @@ function corpus(): string[] {
   out.push(`${FEDORA}COPY <<EOF /usr/lib/bootc/kargs.d/x.toml\nkargs = [\n`);
   out.push(`${FEDORA}RUN echo ${'a'.repeat(100_000)}\n`);
   out.push(`${FEDORA}RUN ${'$('.repeat(2000)}\n`);
-  out.push(`${FEDORA}${'RUN mkdir /var/lib/x && dnf -y install a b c \\\n  && rm -rf /tmp/*\n'.repeat(150_000)}`.slice(0, 10 * 1024 * 1024));
+  out.push(
+    `${FEDORA}${'RUN mkdir /var/lib/x && dnf -y install a b c \\\n  && rm -rf /tmp/*\n'.repeat(150_000)}`.slice(0, 10 * 1024 * 1024),
+  );
   out.push('\r\r\r\rFROM x\rRUN y\r');
   out.push('');
   return out;

@@ -70,10 +70,11 @@ function layoutEvents(model: ContainerfileModel): LinkEvent[] {
  * Top-level links into /var at this instruction: the base family's, changed by earlier
  * `ln -s` or `rm` of those paths in the final image's stages (`rm /opt && mkdir /opt`).
  */
-export function varLinksAt(model: ContainerfileModel, at: InstructionInfo): Record<string, string> {
+export function varLinksAt(model: ContainerfileModel, at: InstructionInfo, order = -1): Record<string, string> {
   const links: Record<string, string> = { ...(rootStage(model)?.family?.varLinks ?? {}) };
   for (const e of layoutEvents(model)) {
-    if (e.index >= at.index) break;
+    // Earlier instructions, and earlier commands of this one (`rm /opt && mkdir /opt`).
+    if (e.index > at.index || (e.index === at.index && e.order >= order)) break;
     if (e.target) links[e.path] = e.target;
     else delete links[e.path];
   }

@@ -16,7 +16,7 @@ import type { Range } from 'vscode-languageserver-types';
 import { extractCommands } from '../shell/commands';
 import { classifyImage, type BaseFamily, type BaseKind } from './base-images';
 import { fileEffects, type DocCommand, type DocWord, type RemoveEffect, type WriteEffect } from './effects';
-import { packageEffect, userEffect, type PackageEffect, type UserEffect } from './packages';
+import { kernelPackages, packageEffect, userEffect, type PackageEffect, type UserEffect } from './packages';
 import { shippedList } from './indexes';
 import { resolvePath } from './paths';
 import { buildShellSource, type ShellSource } from './shell-source';
@@ -327,6 +327,8 @@ function detectBootc(model: ContainerfileModel): string[] {
     )
       signals.push('runs bootc');
     if (i.writes.some((w) => /^\/usr\/lib\/(bootc|ostree|modules)(\/|$)/.test(w.path))) signals.push('writes bootc paths');
+    if (i.packages.some((p) => p.op === 'install' && kernelPackages(p).length > 0)) signals.push('installs a kernel');
+    if (i.commands.some((c) => c.name === 'dracut')) signals.push('runs dracut');
   }
   if (model.ast.getComments().some((c) => /bootc-lint\b/.test(c.getContent()))) signals.push('bootc-lint comment');
   return [...new Set(signals)];

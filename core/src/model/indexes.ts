@@ -53,7 +53,8 @@ export function removalIndex(model: ContainerfileModel): NonNullable<Indexes['re
   if (!i.removals) {
     const latest = new Map<string, { path: string; recursive: boolean; index: number; effect: RemoveEffect }>();
     for (const info of shippedList(model)) {
-      for (const r of info.removes) latest.set(`${r.recursive ? 'r' : '-'}${r.path}`, { path: r.path, recursive: r.recursive, index: info.index, effect: r });
+      for (const r of info.removes)
+        latest.set(`${r.recursive ? 'r' : '-'}${r.path}`, { path: r.path, recursive: r.recursive, index: info.index, effect: r });
     }
     i.removals = [...latest.values()];
   }

@@ -106,7 +106,9 @@ export default defineRule({
   check({ model, report }) {
     // Instructions that clean something; few, so the "cleaned later?" question stays cheap.
     const cleaners = shippedInstructions(model).filter((i) =>
-      i.commands.some((c) => Object.values(LEFTOVERS).some((f) => f.leftovers.some((l) => l.cleanedBy?.({ name: c.name, args: c.args.map((a) => a.value) })))),
+      i.commands.some((c) =>
+        Object.values(LEFTOVERS).some((f) => f.leftovers.some((l) => l.cleanedBy?.({ name: c.name, args: c.args.map((a) => a.value) }))),
+      ),
     );
     for (const info of shippedInstructions(model)) {
       for (const p of info.packages) {

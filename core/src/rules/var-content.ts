@@ -37,7 +37,7 @@ export default defineRule({
       const { write, info } = pw;
       // WORKDIR creates at most an empty directory that the base usually already has.
       if (write.via === 'workdir') continue;
-      const links = varLinksAt(model, info);
+      const links = varLinksAt(model, info, write.order);
       const real = realPath(write.path, links);
       if (!isUnder(real.path, '/var') || isUnder(real.path, '/var/run')) continue;
       if (!lasting(model, pw) || mountCovers(info, real.path)) continue;
