@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
@@ -10,6 +12,7 @@ import {
   type Connection,
   type Diagnostic,
   type InitializeParams,
+  type Range,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -33,7 +36,9 @@ import {
   type LintConfig,
   type LintResult,
 } from '../../core/src';
+import type { CachedAnalysis } from '../../core/src/model/containerfile';
 import { DEFAULT_DEBOUNCE_MS, settingsToConfig, type ServerSettings } from './settings';
+import { warmUp } from '../../core/src/warmup';
 
 /** Sent to the client after each lint, for its language status item. */
 export const STATUS_NOTIFICATION = 'bootcLab/status';
@@ -48,15 +53,15 @@ export interface StatusParams {
   configError?: string;
 }
 
+/** Kept small: fixes stay on the server with the lint result and are found again by rule and range. */
 interface DiagData {
   rule: string;
-  fixes?: Fix[];
 }
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information };
 
 function toDiagnostic(f: Finding, docsBase: string): Diagnostic {
-  const data: DiagData = { rule: f.rule, fixes: f.fixes };
+  const data: DiagData = { rule: f.rule };
   return {
     range: f.range,
     severity: SEVERITY[f.severity],
@@ -68,12 +73,47 @@ function toDiagnostic(f: Finding, docsBase: string): Diagnostic {
   };
 }
 
+function sameRange(a: Range, b: Range): boolean {
+  return (
+    a.start.line === b.start.line &&
+    a.start.character === b.start.character &&
+    a.end.line === b.end.line &&
+    a.end.character === b.end.character
+  );
+}
+
 function filePath(uri: string): string | undefined {
   try {
     return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
   } catch {
     return undefined;
   }
+}
+
+const LARGE_DOCUMENT_LINES = 2000;
+let compaction: NodeJS.Timeout | undefined;
+let collect: (() => void) | undefined;
+
+/**
+ * Linting a very large file leaves V8 with a big heap it keeps for a long time. When the editor
+ * goes quiet after such a lint, ask for a full collection so the server's footprint drops back.
+ */
+function scheduleCompaction(): void {
+  if (compaction) clearTimeout(compaction);
+  compaction = setTimeout(() => {
+    compaction = undefined;
+    try {
+      if (!collect) {
+        v8.setFlagsFromString('--expose-gc');
+        collect = vm.runInNewContext('gc') as () => void;
+      }
+      collect();
+      if (process.env.BOOTC_LAB_DEBUG_MEMORY) process.stderr.write(`compacted: ${JSON.stringify(process.memoryUsage())}\n`);
+    } catch {
+      // Not available in this runtime: nothing to do.
+    }
+  }, 200);
+  compaction.unref();
 }
 
 /** Wires the engine to an LSP connection. Everything here is transport; the work happens in core. */
@@ -84,7 +124,7 @@ export function startServer(connection: Connection): void {
   let initSettings: ServerSettings = {};
   const settingsCache = new Map<string, Promise<ServerSettings>>();
   const timers = new Map<string, NodeJS.Timeout>();
-  const results = new Map<string, { version: number; result: LintResult }>();
+  const results = new Map<string, { version: number; analyses?: Map<string, CachedAnalysis> }>();
   const inflight = new Map<string, number>();
   let workspaceRoots: string[] = [];
 
@@ -145,13 +185,17 @@ export function startServer(connection: Connection): void {
     const p = filePath(doc.uri);
     const result = await lintText(doc.getText(), doc.uri, {
       config,
+      previous: results.get(doc.uri)?.analyses,
       buildContext: directoryContext(p ? path.dirname(p) : undefined),
       onRuleError: (rule, e) =>
         connection.console.error(`rule ${rule} failed on ${doc.uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     });
     // A newer edit started meanwhile: its result wins.
     if (inflight.get(doc.uri) !== ticket || !documents.get(doc.uri)) return;
-    results.set(doc.uri, { version, result });
+    // Keep only what the next lint reuses, not the whole model: a model kept alive across edits is
+    // promoted to V8's old generation on every keystroke and makes full collections frequent.
+    results.set(doc.uri, { version, analyses: doc.lineCount > LARGE_DOCUMENT_LINES ? undefined : result.model.analysisCache });
+    if (doc.lineCount > LARGE_DOCUMENT_LINES) scheduleCompaction();
     const diagnostics = result.findings.map((f) => toDiagnostic(f, docsBase));
     if (project.error) {
       diagnostics.unshift({
@@ -191,12 +235,20 @@ export function startServer(connection: Connection): void {
     });
   }
 
+  /** The full result for hover, completion and code actions; requests come in bursts, so keep the last one. */
+  let lastFull: { uri: string; version: number; result: LintResult } | undefined;
   async function current(uri: string): Promise<LintResult | undefined> {
     const doc = documents.get(uri);
     if (!doc) return undefined;
-    const r = results.get(uri);
-    if (r && r.version === doc.version) return r.result;
-    return lintText(doc.getText(), uri, { config: mergeConfig(settingsToConfig(await settingsFor(uri)), projectConfig(uri).config) });
+    if (lastFull && lastFull.uri === uri && lastFull.version === doc.version) return lastFull.result;
+    const p = filePath(uri);
+    const result = await lintText(doc.getText(), uri, {
+      config: mergeConfig(settingsToConfig(await settingsFor(uri)), projectConfig(uri).config),
+      buildContext: directoryContext(p ? path.dirname(p) : undefined),
+      previous: results.get(uri)?.analyses,
+    });
+    if (documents.get(uri)?.version === doc.version) lastFull = { uri, version: doc.version, result };
+    return result;
   }
 
   documents.onDidOpen((e) => schedule(e.document, true));
@@ -206,6 +258,7 @@ export function startServer(connection: Connection): void {
     if (t) clearTimeout(t);
     timers.delete(e.document.uri);
     results.delete(e.document.uri);
+    if (lastFull?.uri === e.document.uri) lastFull = undefined;
     settingsCache.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
@@ -230,7 +283,8 @@ export function startServer(connection: Connection): void {
     for (const d of params.context.diagnostics) {
       const data = d.data as DiagData | undefined;
       if (!data?.rule) continue;
-      for (const fix of data.fixes ?? []) {
+      const finding = result.findings.find((f) => f.rule === data.rule && sameRange(f.range, d.range));
+      for (const fix of finding?.fixes ?? []) {
         const edit = fixEdit(doc, fix);
         if (edit) actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: fix.preferred, edit });
       }
@@ -288,6 +342,13 @@ export function startServer(connection: Connection): void {
   connection.onDocumentSymbol(async (params) => {
     const r = await current(params.textDocument.uri);
     return r ? documentSymbols(r.model) : [];
+  });
+
+  connection.onInitialized(() => {
+    // Warm the JIT in the background so the first edits are as fast as later ones.
+    setTimeout(() => {
+      warmUp().then(scheduleCompaction, () => undefined);
+    }, 50);
   });
 
   documents.listen(connection);

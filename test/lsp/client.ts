@@ -12,7 +12,7 @@ export class TestClient {
   private waiters: { uri: string; pred: (d: Diagnostic[]) => boolean; resolve: (d: PublishDiagnosticsParams) => void }[] = [];
   readonly published = new Map<string, PublishDiagnosticsParams>();
   stderr = '';
-  settings: Record<string, unknown> = { detect: 'auto', syntaxDiagnostics: true, rules: {}, lintDebounceMs: 0 };
+  settings: Record<string, unknown> | null = { detect: 'auto', syntaxDiagnostics: true, rules: {}, lintDebounceMs: 0 };
 
   constructor(args: string[] = [SERVER, '--stdio']) {
     this.proc = spawn(process.execPath, args, { stdio: 'pipe' });

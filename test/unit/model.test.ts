@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { buildModel, initShellParser } from '../../core/src';
 import { classifyImage, parseImageRef } from '../../core/src/model/base-images';
 import { coversPath, resolvePath } from '../../core/src/model/paths';
-import { shellCacheSize } from '../../core/src/shell/parser';
+import { shellParseCount } from '../../core/src/shell/parser';
 import { fmtRange } from '../helpers';
 
 before(async () => {
@@ -149,9 +149,30 @@ describe('Containerfile model', () => {
   it('reuses parsed shell trees for unchanged RUN text', () => {
     const text = 'FROM scratch\nRUN echo one-of-a-kind-text-42\n';
     buildModel(text);
-    const n = shellCacheSize();
+    const n = shellParseCount();
     buildModel(text + 'LABEL a=b\n');
-    assert.equal(shellCacheSize(), n);
+    assert.equal(shellParseCount(), n, 'the unchanged RUN is not parsed again');
+    buildModel(text + 'RUN echo another\n');
+    assert.equal(shellParseCount(), n + 1, 'only the new RUN is parsed');
+  });
+});
+
+describe('incremental analysis', () => {
+  it('reuses unchanged instructions and gives the same findings as a fresh lint', async () => {
+    const { lintText } = await import('../../core/src');
+    const { generateContainerfile } = await import('../../bench/generate');
+    const text = generateContainerfile(300, 3);
+    const first = await lintText(text, 'file:///x/C');
+    const lines = text.split('\n');
+    const i = lines.findIndex((l) => l.startsWith('RUN mkdir -p /var/lib/app-'));
+    lines[i] = 'RUN mkdir -p /var/lib/changed && useradd edited';
+    const edited = lines.join('\n');
+    const before = shellParseCount();
+    const incremental = await lintText(edited, 'file:///x/C', { previous: first.model.analysisCache });
+    assert.equal(shellParseCount() - before, 1, 'only the edited RUN is parsed');
+    const fresh = await lintText(edited, 'file:///x/C');
+    assert.deepEqual(incremental.findings, fresh.findings);
+    assert.ok(incremental.findings.some((f) => f.message.includes('/var/lib/changed')));
   });
 });
 

@@ -1,4 +1,5 @@
-import { buildModel, type ContainerfileModel } from '../model/containerfile';
+import { forgetLastParse } from '../model/ast';
+import { buildModel, type CachedAnalysis, type ContainerfileModel } from '../model/containerfile';
 import { initShellParser } from '../shell/parser';
 import { ALL_RULES } from '../rules';
 import { DEFAULT_CONFIG, type LintConfig } from './config';
@@ -12,6 +13,8 @@ export interface LintOptions {
   rules?: readonly Rule[];
   /** Called when a rule throws; the other rules still run. */
   onRuleError?: (rule: string, error: unknown) => void;
+  /** `analysisCache` of the previous model of the same document: unchanged instructions are not analysed again. */
+  previous?: Map<string, CachedAnalysis>;
 }
 
 export interface LintResult {
@@ -52,7 +55,7 @@ export async function lintText(text: string, uri: string, opts: LintOptions = {}
     };
     return { model: { ...model, text }, findings: [finding], bootc: false };
   }
-  return lintModel(buildModel(text, uri), opts);
+  return lintModel(buildModel(text, uri, opts.previous), opts);
 }
 
 function byPosition(a: Finding, b: Finding): number {
@@ -86,6 +89,8 @@ export function lintModel(model: ContainerfileModel, opts: LintOptions = {}): Li
     }
   }
   if (config.syntax) raw.push(...syntaxFindings(model.text));
+  // The shared parse is only for validate(); do not keep a large tree alive after it.
+  forgetLastParse();
   const sup = readSuppressions(model);
   const ignored = new Set(config.ignore);
   const findings: Finding[] = [];

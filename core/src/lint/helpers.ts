@@ -1,7 +1,7 @@
 import type { Range, TextEdit } from 'vscode-languageserver-types';
 import { rootStage, shippedInstructions, type ContainerfileModel, type InstructionInfo } from '../model/containerfile';
 import type { RemoveEffect, WriteEffect } from '../model/effects';
-import { removalIndex } from '../model/indexes';
+import { removalCandidates } from '../model/indexes';
 import { coversPath, isUnder, resolvePath } from '../model/paths';
 
 /** A write together with the instruction that made it. */
@@ -27,7 +27,7 @@ function removalCovers(r: RemoveEffect, p: string): boolean {
 export function removedLater(model: ContainerfileModel, info: InstructionInfo, p: string, order: number): RemoveEffect | undefined {
   const same = info.removes.find((r) => r.order > order && removalCovers(r, p));
   if (same) return same;
-  for (const r of removalIndex(model)) {
+  for (const r of removalCandidates(model, p)) {
     if (r.index > info.index && removalCovers(r.effect, p)) return r.effect;
   }
   return undefined;
@@ -44,6 +44,8 @@ interface LinkEvent {
   path: string;
   target?: string;
 }
+
+const NO_LINKS: Record<string, string> = Object.freeze({});
 
 const linkEvents = new WeakMap<ContainerfileModel, LinkEvent[]>();
 
@@ -71,8 +73,11 @@ function layoutEvents(model: ContainerfileModel): LinkEvent[] {
  * `ln -s` or `rm` of those paths in the final image's stages (`rm /opt && mkdir /opt`).
  */
 export function varLinksAt(model: ContainerfileModel, at: InstructionInfo, order = -1): Record<string, string> {
-  const links: Record<string, string> = { ...(rootStage(model)?.family?.varLinks ?? {}) };
-  for (const e of layoutEvents(model)) {
+  const base = rootStage(model)?.family?.varLinks ?? NO_LINKS;
+  const events = layoutEvents(model);
+  if (events.length === 0 || (events[0]?.index ?? 0) > at.index) return base;
+  const links: Record<string, string> = { ...base };
+  for (const e of events) {
     // Earlier instructions, and earlier commands of this one (`rm /opt && mkdir /opt`).
     if (e.index > at.index || (e.index === at.index && e.order >= order)) break;
     if (e.target) links[e.path] = e.target;

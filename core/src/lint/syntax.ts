@@ -1,5 +1,7 @@
 import { validate, ValidationCode, ValidationSeverity, type ValidatorSettings } from 'dockerfile-utils';
 import type { Finding, RuleMeta } from './rule';
+// Installs the shared parse so validate() reuses the model's tree.
+import '../model/ast';
 
 /**
  * dockerfile-utils' codes are "not API" numbers; we publish stable ids instead. Codes that

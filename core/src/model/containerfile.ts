@@ -1,19 +1,8 @@
-import {
-  Add,
-  Arg,
-  Copy,
-  DockerfileParser,
-  Env,
-  From,
-  Run,
-  type Dockerfile,
-  type Flag,
-  type Heredoc,
-  type Instruction,
-} from 'dockerfile-ast';
+import { Add, Arg, Copy, Env, From, Run, type Dockerfile, type Flag, type Heredoc, type Instruction } from 'dockerfile-ast';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Range } from 'vscode-languageserver-types';
+import type { Position, Range } from 'vscode-languageserver-types';
 import { extractCommands } from '../shell/commands';
+import { parseDockerfile } from './ast';
 import { classifyImage, type BaseFamily, type BaseKind } from './base-images';
 import { fileEffects, type DocCommand, type DocWord, type RemoveEffect, type WriteEffect } from './effects';
 import { kernelPackages, packageEffect, userEffect, type PackageEffect, type UserEffect } from './packages';
@@ -76,7 +65,12 @@ export interface ContainerfileModel {
   globalArgs: Map<string, string>;
   /** The file looks like a bootc image (used when detection is `auto`). */
   bootcSignals: string[];
+  /** Per-instruction analyses of this model, offered to the next model of the same document. */
+  analysisCache: Map<string, CachedAnalysis>;
+  previous?: Map<string, CachedAnalysis>;
 }
+
+export type CachedAnalysis = Pick<InstructionInfo, 'mounts' | 'commands' | 'writes' | 'removes' | 'packages' | 'users' | 'heredocs'>;
 
 function flagsOf(ins: Instruction): Flag[] {
   const f = (ins as unknown as { getFlags?: () => Flag[] }).getFlags;
@@ -121,11 +115,22 @@ function argProps(ins: Arg | Env): { name: string; value: string | null }[] {
 }
 
 /** Builds the model of one Containerfile. The shell parser must be initialised. */
-export function buildModel(text: string, uri = 'untitled:Containerfile'): ContainerfileModel {
+export function buildModel(text: string, uri = 'untitled:Containerfile', previous?: Map<string, CachedAnalysis>): ContainerfileModel {
   // dockerfile-ast does not treat a lone CR as a line break; normalising would shift offsets, so only CRLF/LF are supported as-is.
   const doc = TextDocument.create(uri, 'dockerfile', 0, text);
-  const ast = DockerfileParser.parse(text);
-  const model: ContainerfileModel = { uri, text, doc, ast, stages: [], instructions: [], globalArgs: new Map(), bootcSignals: [] };
+  const ast = parseDockerfile(text);
+  const model: ContainerfileModel = {
+    uri,
+    text,
+    doc,
+    ast,
+    stages: [],
+    instructions: [],
+    globalArgs: new Map(),
+    bootcSignals: [],
+    analysisCache: new Map(),
+    previous,
+  };
   const all = ast.getInstructions();
   let stage: Stage | undefined;
   const byName = new Map<string, Stage>();
@@ -178,6 +183,7 @@ export function buildModel(text: string, uri = 'untitled:Containerfile'): Contai
     for (let s: Stage | undefined = last; s; s = s.parent) s.shipped = true;
   }
   model.bootcSignals = detectBootc(model);
+  model.previous = undefined;
   return model;
 }
 
@@ -186,8 +192,33 @@ function lastWorkdir(s: Stage): string {
   return last ? last.workdir : '/';
 }
 
-function docRange(model: ContainerfileModel, start: number, end: number): Range {
-  return { start: model.doc.positionAt(start), end: model.doc.positionAt(end) };
+/**
+ * Offsets → positions inside one instruction. Every word of a RUN lies within its instruction,
+ * so a small local line table beats a document-wide search per word on large files.
+ */
+class LocalPositions {
+  private readonly newlines: number[] = [];
+  constructor(
+    text: string,
+    private readonly base: number,
+    private readonly end: number,
+    private readonly startLine: number,
+    private readonly startChar: number,
+  ) {
+    for (let i = text.indexOf('\n', base); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) this.newlines.push(i);
+  }
+  at(offset: number): Position {
+    const o = Math.max(this.base, Math.min(offset, this.end));
+    let lo = 0;
+    let hi = this.newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.newlines[mid] ?? 0) < o) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return { line: this.startLine, character: this.startChar + (o - this.base) };
+    return { line: this.startLine + lo, character: o - (this.newlines[lo - 1] ?? 0) - 1 };
+  }
 }
 
 function analyse(
@@ -217,9 +248,27 @@ function analyse(
     users: [],
     heredocs: heredocsOf(ins),
   };
-  if (ins instanceof Run) analyseRun(model, info);
-  else if (ins instanceof Copy || ins instanceof Add) analyseCopy(model, info);
-  else if (keyword === 'WORKDIR') {
+  if (ins instanceof Run || ins instanceof Copy || ins instanceof Add) {
+    // Reuse the previous analysis of an identical instruction at the same place: after a one-line
+    // edit only the edited instruction is analysed again.
+    const key = `${range.start.line}:${range.start.character}|${workdir}|${ins.getTextContent()}`;
+    const hit = model.previous?.get(key);
+    if (hit) {
+      Object.assign(info, hit);
+    } else {
+      if (ins instanceof Run) analyseRun(model, info);
+      else analyseCopy(model, info);
+    }
+    model.analysisCache.set(key, {
+      mounts: info.mounts,
+      commands: info.commands,
+      writes: info.writes,
+      removes: info.removes,
+      packages: info.packages,
+      users: info.users,
+      heredocs: info.heredocs,
+    });
+  } else if (keyword === 'WORKDIR') {
     const a = ins.getArguments()[0];
     if (a) info.writes.push({ kind: 'write', path: workdir, range: a.getRange(), via: 'workdir', order: 0 });
   }
@@ -241,11 +290,13 @@ function analyseRun(model: ContainerfileModel, info: InstructionInfo): void {
   } catch {
     return;
   }
+  const r = run.getRange();
+  const pos = new LocalPositions(model.text, model.doc.offsetAt(r.start), model.doc.offsetAt(r.end), r.start.line, r.start.character);
   for (const src of sources) {
     const cmds = extractCommands(src.text);
     const base = info.commands.length;
     for (const c of cmds) {
-      const map = (s: number, e: number): Range => docRange(model, src.toDoc(s), src.toDoc(e));
+      const map = (s: number, e: number): Range => ({ start: pos.at(src.toDoc(s)), end: pos.at(src.toDoc(e)) });
       const w = (x: { value: string; start: number; end: number; dynamic: boolean }): DocWord => ({
         value: x.value,
         dynamic: x.dynamic,

@@ -1,5 +1,6 @@
 import type { ContainerfileModel, InstructionInfo } from './containerfile';
-import type { RemoveEffect } from './effects';
+import type { DocCommand, RemoveEffect } from './effects';
+import { isGlobby, segments } from './paths';
 
 /**
  * Per-model lookups the rules share. Each is built once per model (the model is immutable),
@@ -7,9 +8,29 @@ import type { RemoveEffect } from './effects';
  */
 interface Indexes {
   shipped?: InstructionInfo[];
+  byName?: Map<string, { info: InstructionInfo; cmd: DocCommand }[]>;
   lineOwner?: Int32Array;
-  /** Latest removal (by instruction index) of each distinct path and recursiveness. */
-  removals?: { path: string; recursive: boolean; index: number; effect: RemoveEffect }[];
+  /** Latest removal (by instruction index) of each distinct path, bucketed by leading literal segments. */
+  removals?: Map<string, Removal[]>;
+}
+
+export interface Removal {
+  path: string;
+  recursive: boolean;
+  index: number;
+  effect: RemoveEffect;
+}
+
+/** Bucket key: the first two segments when literal, fewer when a glob starts earlier. */
+function bucketKey(p: string): string {
+  const segs = segments(p);
+  const lit: string[] = [];
+  for (const s of segs.slice(0, 2)) {
+    if (isGlobby(s)) break;
+    lit.push(s);
+  }
+  // Only a removal of exactly two literal segments or more is keyed by two.
+  return lit.length === 2 && segs.length >= 2 ? lit.join('/') : `${lit.join('/')}|short`;
 }
 
 const cache = new WeakMap<ContainerfileModel, Indexes>();
@@ -48,15 +69,57 @@ export function instructionAtLine(model: ContainerfileModel, line: number): Inst
   return n === undefined || n < 0 ? undefined : model.instructions[n];
 }
 
-export function removalIndex(model: ContainerfileModel): NonNullable<Indexes['removals']> {
+function removalIndex(model: ContainerfileModel): Map<string, Removal[]> {
   const i = of(model);
   if (!i.removals) {
-    const latest = new Map<string, { path: string; recursive: boolean; index: number; effect: RemoveEffect }>();
+    const latest = new Map<string, Removal>();
     for (const info of shippedList(model)) {
       for (const r of info.removes)
         latest.set(`${r.recursive ? 'r' : '-'}${r.path}`, { path: r.path, recursive: r.recursive, index: info.index, effect: r });
     }
-    i.removals = [...latest.values()];
+    const buckets = new Map<string, Removal[]>();
+    for (const r of latest.values()) {
+      const k = bucketKey(r.path);
+      const list = buckets.get(k) ?? [];
+      list.push(r);
+      buckets.set(k, list);
+    }
+    i.removals = buckets;
   }
   return i.removals;
+}
+
+/** Removals that could cover `p`: same two leading segments, or shorter/globbier ones. */
+export function removalCandidates(model: ContainerfileModel, p: string): Removal[] {
+  const idx = removalIndex(model);
+  const segs = segments(p);
+  const out: Removal[] = [];
+  const add = (k: string): void => {
+    const l = idx.get(k);
+    if (l) out.push(...l);
+  };
+  if (segs.length >= 2) add(`${segs[0]}/${segs[1]}`);
+  if (segs.length >= 1) add(`${segs[0]}|short`);
+  add('|short');
+  return out;
+}
+
+/** Commands of the whole file with one of these names, with their instructions, in order. */
+export function commandsNamed(model: ContainerfileModel, ...names: string[]): { info: InstructionInfo; cmd: DocCommand }[] {
+  const i = of(model);
+  if (!i.byName) {
+    const m = new Map<string, { info: InstructionInfo; cmd: DocCommand }[]>();
+    for (const info of model.instructions) {
+      for (const cmd of info.commands) {
+        const l = m.get(cmd.name) ?? [];
+        l.push({ info, cmd });
+        m.set(cmd.name, l);
+      }
+    }
+    i.byName = m;
+  }
+  const out: { info: InstructionInfo; cmd: DocCommand }[] = [];
+  for (const n of names) out.push(...(i.byName.get(n) ?? []));
+  if (names.length > 1) out.sort((a, b) => a.info.index - b.info.index || a.cmd.order - b.cmd.order);
+  return out;
 }

@@ -8,6 +8,22 @@ export function resolvePath(p: string, cwd = '/'): string {
   return n;
 }
 
+const GLOBBY = /[*?[{$]/;
+const regexCache = new Map<string, RegExp>();
+
+/** Compiled once per distinct segment: rules ask the same questions thousands of times. */
+function segmentMatches(pattern: string, seg: string): boolean {
+  if (pattern === seg) return true;
+  if (!GLOBBY.test(pattern)) return false;
+  let re = regexCache.get(pattern);
+  if (!re) {
+    re = segmentRegex(pattern);
+    if (regexCache.size > 10_000) regexCache.clear();
+    regexCache.set(pattern, re);
+  }
+  return re.test(seg);
+}
+
 function segmentRegex(seg: string): RegExp {
   // Shell glob of one path segment: `*`, `?`, `[...]`, `{a,b}`; `$var` can be anything.
   let re = '';
@@ -49,8 +65,13 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-function segments(p: string): string[] {
+export function segments(p: string): string[] {
   return p.split('/').filter((s) => s.length > 0);
+}
+
+/** True when a path segment is a glob or contains a variable. */
+export function isGlobby(seg: string): boolean {
+  return GLOBBY.test(seg);
 }
 
 /** True when `pattern` (possibly a glob) names `p` itself or one of its ancestors. */
@@ -58,7 +79,7 @@ export function coversPath(pattern: string, p: string): boolean {
   const a = segments(pattern);
   const b = segments(p);
   if (a.length > b.length) return false;
-  return a.every((seg, i) => seg === b[i] || segmentRegex(seg).test(b[i] ?? ''));
+  return a.every((seg, i) => segmentMatches(seg, b[i] ?? ''));
 }
 
 /** True when `p` is `dir` or lies beneath it (exact segments, no globbing). */
@@ -73,7 +94,7 @@ export function mayBeUnder(p: string, dir: string): boolean {
   const a = segments(p);
   const b = segments(dir);
   if (a.length < b.length) return false;
-  return b.every((seg, i) => seg === a[i] || segmentRegex(a[i] ?? '').test(seg));
+  return b.every((seg, i) => segmentMatches(a[i] ?? '', seg));
 }
 
 /** The first path segment, `/app` for `/app/bin/x`. */

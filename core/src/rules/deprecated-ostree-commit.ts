@@ -1,4 +1,5 @@
 import { defineRule } from '../lint/rule';
+import { commandsNamed } from '../model/indexes';
 
 export default defineRule({
   meta: {
@@ -12,8 +13,8 @@ export default defineRule({
     good: 'FROM quay.io/fedora/fedora-bootc:42\nRUN dnf -y install vim && dnf clean all\nRUN bootc container lint',
   },
   check({ model, report }) {
-    for (const info of model.instructions) {
-      for (const c of info.commands) {
+    for (const { cmd: c } of commandsNamed(model, 'ostree')) {
+      {
         if (c.name !== 'ostree' || c.args[0]?.value !== 'container' || c.args[1]?.value !== 'commit') continue;
         report({
           range: c.range,

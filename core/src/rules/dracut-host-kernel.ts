@@ -1,5 +1,5 @@
 import { defineRule, type Fix } from '../lint/rule';
-import { shippedInstructions } from '../model/containerfile';
+import { commandsNamed } from '../model/indexes';
 import { positionals, VALUE_OPTS_EXTRA } from '../model/effects';
 import { resolvePath, isUnder } from '../model/paths';
 
@@ -15,9 +15,9 @@ export default defineRule({
     good: 'FROM quay.io/fedora/fedora-bootc:42\nRUN kver=$(ls /usr/lib/modules | head -n 1) && \\\n    dracut --no-hostonly --kver "$kver" -f /usr/lib/modules/"$kver"/initramfs.img',
   },
   check({ model, report }) {
-    for (const info of shippedInstructions(model)) {
-      for (const c of info.commands) {
-        if (c.name !== 'dracut') continue;
+    for (const { info, cmd: c } of commandsNamed(model, 'dracut')) {
+      if (!info.stage.shipped) continue;
+      {
         const { pos, opts } = positionals(c.args, VALUE_OPTS_EXTRA.dracut ?? []);
         if (['--regenerate-all', '--print-cmdline', '--list-modules', '-h', '--help', '--version'].some((o) => opts.has(o))) continue;
         const hasKver = opts.has('--kver') || pos.length >= 2;

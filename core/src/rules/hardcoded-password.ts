@@ -1,5 +1,6 @@
 import { defineRule } from '../lint/rule';
 import { positionals } from '../model/effects';
+import { commandsNamed } from '../model/indexes';
 
 export default defineRule({
   meta: {
@@ -13,8 +14,8 @@ export default defineRule({
     good: 'FROM quay.io/fedora/fedora-bootc:42\n# set users and keys at install time, e.g. bootc-image-builder config.toml:\n# [[customizations.user]]\n# name = "admin"\n# key = "ssh-ed25519 AAAA…"',
   },
   check({ model, report }) {
-    for (const info of model.instructions) {
-      for (const c of info.commands) {
+    for (const { cmd: c } of commandsNamed(model, 'chpasswd', 'passwd', 'usermod', 'useradd')) {
+      {
         const { opts } = positionals(c.args, ['-p', '--password', '-c', '-d', '-g', '-G', '-s', '-u', '-e']);
         let how: string | undefined;
         if (c.name === 'chpasswd') how = 'chpasswd';

@@ -1,4 +1,5 @@
 import { defineRule } from '../lint/rule';
+import { commandsNamed } from '../model/indexes';
 
 export default defineRule({
   meta: {
@@ -12,9 +13,9 @@ export default defineRule({
     good: 'FROM quay.io/fedora/fedora-bootc:42\nCOPY app.container /usr/share/containers/systemd/app.container\nRUN ln -s /usr/share/containers/systemd/app.container /usr/lib/bootc/bound-images.d/app.container',
   },
   check({ model, report }) {
-    for (const info of model.instructions) {
+    for (const { info, cmd: c } of commandsNamed(model, 'podman', 'docker', 'buildah', 'skopeo')) {
       if (!info.stage.shipped) continue;
-      for (const c of info.commands) {
+      {
         const sub = c.args.find((a) => !a.value.startsWith('-'))?.value;
         const engine =
           ['podman', 'docker', 'buildah'].includes(c.name) &&

@@ -3,6 +3,7 @@ import { defineRule, type Fix } from '../lint/rule';
 import type { InstructionInfo } from '../model/containerfile';
 import { shippedInstructions } from '../model/containerfile';
 import type { PackageFamily } from '../model/packages';
+import { commandsNamed } from '../model/indexes';
 
 interface Leftover {
   what: string;
@@ -105,11 +106,19 @@ export default defineRule({
   },
   check({ model, report }) {
     // Instructions that clean something; few, so the "cleaned later?" question stays cheap.
-    const cleaners = shippedInstructions(model).filter((i) =>
-      i.commands.some((c) =>
-        Object.values(LEFTOVERS).some((f) => f.leftovers.some((l) => l.cleanedBy?.({ name: c.name, args: c.args.map((a) => a.value) }))),
+    const cleaners = [
+      ...new Set(
+        commandsNamed(model, 'dnf', 'dnf5', 'yum', 'microdnf', 'apt-get', 'apt', 'zypper', 'pacman', 'apk')
+          .filter(
+            ({ info, cmd: c }) =>
+              info.stage.shipped &&
+              Object.values(LEFTOVERS).some((f) =>
+                f.leftovers.some((l) => l.cleanedBy?.({ name: c.name, args: c.args.map((a) => a.value) })),
+              ),
+          )
+          .map(({ info }) => info),
       ),
-    );
+    ];
     for (const info of shippedInstructions(model)) {
       for (const p of info.packages) {
         if (p.op !== 'install' && p.op !== 'upgrade' && p.op !== 'upgrade-all' && p.op !== 'swap') continue;

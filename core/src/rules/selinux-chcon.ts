@@ -1,4 +1,5 @@
 import { defineRule } from '../lint/rule';
+import { commandsNamed } from '../model/indexes';
 
 export default defineRule({
   meta: {
@@ -12,10 +13,9 @@ export default defineRule({
     good: 'FROM quay.io/fedora/fedora-bootc:42\nRUN semanage fcontext -a -t bin_t "/usr/local/bin/tool"',
   },
   check({ model, report }) {
-    for (const info of model.instructions) {
+    for (const { info, cmd: c } of commandsNamed(model, 'chcon', 'restorecon')) {
       if (!info.stage.shipped) continue;
-      for (const c of info.commands) {
-        if (c.name !== 'chcon' && c.name !== 'restorecon') continue;
+      {
         const msg =
           c.name === 'chcon'
             ? 'chcon labels files only in this build; the deployed system is labelled from the policy. Use semanage fcontext -a -t TYPE "PATH" instead.'

@@ -1,5 +1,6 @@
 import { defineRule, type Fix } from '../lint/rule';
 import { positionals } from '../model/effects';
+import { commandsNamed } from '../model/indexes';
 
 const RUNTIME = new Set([
   'start',
@@ -29,9 +30,8 @@ export default defineRule({
     good: 'FROM quay.io/fedora/fedora-bootc:42\nRUN dnf -y install httpd && dnf clean all && systemctl enable httpd',
   },
   check({ model, report }) {
-    for (const info of model.instructions) {
-      for (const c of info.commands) {
-        if (c.name !== 'systemctl') continue;
+    for (const { cmd: c } of commandsNamed(model, 'systemctl')) {
+      {
         const { pos, opts } = positionals(c.args, [
           '-t',
           '--type',

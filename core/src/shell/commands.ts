@@ -1,4 +1,4 @@
-import type { Node } from 'web-tree-sitter';
+import type { Node, TreeCursor } from 'web-tree-sitter';
 import { parseShell } from './parser';
 
 /** One shell word with its static value; offsets are into the parsed shell text. */
@@ -45,6 +45,8 @@ export interface SimpleCommand {
 }
 
 const WRAPPERS = new Set(['sudo', 'exec', 'command', 'nohup', 'time', 'nice', 'ionice', 'chronic']);
+const SEQUENCES = new Set(['program', 'compound_statement', 'subshell', 'do_group']);
+const NOT_STATEMENTS = new Set(['comment', 'heredoc_body']);
 
 function unescape(text: string): string {
   return text.replace(/\\(.)/gs, '$1');
@@ -80,123 +82,187 @@ function wordOf(node: Node): Word {
   return w;
 }
 
-function lastCommandIn(node: Node): Node | undefined {
-  if (node.type === 'command') return node;
-  for (let i = node.namedChildCount - 1; i >= 0; i--) {
-    const c = node.namedChild(i);
-    if (!c) continue;
-    const found = lastCommandIn(c);
-    if (found) return found;
-  }
-  return undefined;
+interface Ctx {
+  /** An ancestor makes this subtree's exit status irrelevant. */
+  swallowed: boolean;
+  piped: boolean;
+  /** Command-substitution depth, so redirects attach to commands of the same level. */
+  level: number;
 }
 
-const SEQUENCES = new Set(['program', 'compound_statement', 'subshell', 'do_group']);
-
-function errexitBefore(root: Node, offset: number): boolean {
-  for (const cmd of root.descendantsOfType('command')) {
-    if (!cmd || cmd.startIndex >= offset) break;
-    const name = cmd.childForFieldName('name')?.text;
-    if (name !== 'set') continue;
-    const args = cmd.namedChildren.slice(1).map((c) => c?.text ?? '');
-    if (args.some((a) => /^-[a-z]*e/.test(a)) || args.join(' ').includes('-o errexit')) return true;
-  }
-  return false;
+interface Walk {
+  out: SimpleCommand[];
+  /** `set -e` seen so far: later statements of a sequence are no longer swallowed. */
+  errexit: boolean;
+  base: number;
+  levels: number[];
 }
 
-/** Does this node's exit status fail the whole script? */
-function isSwallowed(node: Node, root: Node): boolean {
-  let cur: Node = node;
-  for (let parent = cur.parent; parent; cur = parent, parent = parent.parent) {
-    switch (parent.type) {
-      case 'list': {
-        const op = parent.children.find((c) => c !== null && (c.type === '||' || c.type === '&&'));
-        const isLeft = parent.namedChild(0)?.id === cur.id;
-        if (isLeft && op?.type === '||') return true;
-        break;
-      }
-      case 'pipeline': {
-        const last = parent.namedChild(parent.namedChildCount - 1);
-        if (last?.id !== cur.id) return true;
-        break;
-      }
-      case 'negated_command':
-      case 'command_substitution':
-      case 'process_substitution':
-        return true;
-      case 'if_statement':
-      case 'while_statement':
-      case 'elif_clause': {
-        const cond = parent.childForFieldName('condition');
-        if (cond?.id === cur.id) return true;
-        break;
-      }
-      default:
-        if (SEQUENCES.has(parent.type)) {
-          const named = parent.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment' && c.type !== 'heredoc_body');
-          const isLast = named[named.length - 1]?.id === cur.id;
-          if (!isLast && !errexitBefore(root, cur.startIndex)) return true;
-        }
-    }
+function redirectOf(r: Node): { redirect?: Redirect; heredoc?: HeredocData } {
+  if (r.type === 'file_redirect') {
+    const op = r.children.find((c) => c !== null && /^[<>&|]+$/.test(c.type))?.type ?? '>';
+    const dest = r.childForFieldName('destination') ?? r.namedChildren.find((c) => c?.type !== 'file_descriptor');
+    return { redirect: { op, target: dest ? wordOf(dest) : undefined } };
   }
-  return false;
-}
-
-function redirectsFor(cmd: Node): { redirects: Redirect[]; heredocs: HeredocData[] } {
-  const redirects: Redirect[] = [];
-  const heredocs: HeredocData[] = [];
-  const collect = (r: Node): void => {
-    if (r.type === 'file_redirect') {
-      const op = r.children.find((c) => c !== null && /^[<>&|]+$/.test(c.type))?.type ?? '>';
-      const dest = r.childForFieldName('destination') ?? r.namedChildren.find((c) => c?.type !== 'file_descriptor');
-      redirects.push({ op, target: dest ? wordOf(dest) : undefined });
-    } else if (r.type === 'heredoc_redirect') {
-      const body = r.namedChildren.find((c) => c?.type === 'heredoc_body');
-      const inner = r.namedChildren.find((c) => c?.type === 'file_redirect');
-      let target: Word | undefined;
-      if (inner) {
-        const before = redirects.length;
-        collect(inner);
-        target = redirects[before]?.target;
-      }
-      if (body) heredocs.push({ start: body.startIndex, end: body.endIndex, text: body.text, target });
-    }
-  };
-  for (const c of cmd.namedChildren) if (c) collect(c);
-  // tree-sitter-bash hangs redirects of `a && b > f` on the enclosing statement; they belong to the last command.
-  for (let p = cmd.parent; p; p = p.parent) {
-    if (p.type === 'redirected_statement') {
-      const body = p.childForFieldName('body') ?? p.namedChild(0);
-      if (body && lastCommandIn(body)?.id === cmd.id) {
-        for (const c of p.namedChildren) if (c && c.id !== body.id) collect(c);
-      }
-    }
-    if (SEQUENCES.has(p.type)) break;
+  if (r.type === 'heredoc_redirect') {
+    const body = r.namedChildren.find((c) => c?.type === 'heredoc_body');
+    const inner = r.namedChildren.find((c) => c?.type === 'file_redirect');
+    const target = inner ? redirectOf(inner).redirect : undefined;
+    return {
+      redirect: target,
+      heredoc: body ? { start: body.startIndex, end: body.endIndex, text: body.text, target: target?.target } : undefined,
+    };
   }
-  return { redirects, heredocs };
+  return {};
 }
 
 /** Lists every simple command of a shell script, in source order, with static words. */
 export function extractCommands(text: string): SimpleCommand[] {
+  const hit = commandCache.get(text);
+  if (hit) return hit;
+  const w: Walk = { out: [], errexit: false, base: 0, levels: [] };
   const tree = parseShell(text);
-  const root = tree.rootNode;
-  const out: SimpleCommand[] = [];
-  walk(root, root, 0, out);
+  const cursor = tree.rootNode.walk();
+  try {
+    walkTree(cursor, w, { swallowed: false, piped: false, level: 0 });
+  } finally {
+    cursor.delete();
+    tree.delete();
+  }
+  const out = w.out;
+  out.forEach((c, order) => (c.order = order));
+  commandCache.set(text, out);
+  if (commandCache.size > COMMAND_CACHE_LIMIT) {
+    const oldest = commandCache.keys().next().value;
+    if (oldest !== undefined) commandCache.delete(oldest);
+  }
   return out;
 }
 
-function walk(root: Node, node: Node, base: number, out: SimpleCommand[]): void {
-  if (node.type === 'command') {
-    const cmd = toCommand(root, node, base, out.length);
-    if (cmd) {
-      out.push(cmd);
-      nested(cmd, base, out);
-    }
-  }
-  for (const c of node.namedChildren) if (c) walk(root, c, base, out);
+/**
+ * Second-level cache behind the per-instruction one: it helps when an unchanged RUN moved (lines
+ * inserted above it). Small, because the per-instruction cache covers the common edit.
+ */
+const COMMAND_CACHE_LIMIT = 512;
+const commandCache = new Map<string, SimpleCommand[]>();
+
+export function clearCommandCache(): void {
+  commandCache.clear();
 }
 
-function toCommand(root: Node, node: Node, base: number, order: number): SimpleCommand | undefined {
+/** Visits the node under the cursor and its subtree; the cursor is back on that node afterwards. */
+function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
+  const type = cursor.nodeType;
+  if (type === 'command') {
+    const node = cursor.currentNode;
+    const cmd = toCommand(node, w, ctx);
+    if (cmd) {
+      w.out.push(cmd);
+      w.levels.push(ctx.level);
+      if (cmd.name === 'set' && cmd.args.some((a) => /^-[a-z]*e/.test(a.value) || a.value === 'errexit')) w.errexit = true;
+      nested(cmd, w, ctx);
+    }
+    // Arguments may hold command substitutions: their commands run too.
+    descend(
+      cursor,
+      w,
+      () => ({ ...ctx, swallowed: true, level: ctx.level + 1 }),
+      (t) =>
+        t === 'command_substitution' ||
+        t === 'process_substitution' ||
+        t === 'concatenation' ||
+        t === 'string' ||
+        t === 'variable_assignment',
+    );
+    return;
+  }
+  if (type === 'heredoc_body' || type === 'comment' || !cursor.nodeIsNamed) return;
+  if (type === 'command_substitution' || type === 'process_substitution') {
+    descend(cursor, w, () => ({ swallowed: true, piped: false, level: ctx.level + 1 }));
+    return;
+  }
+  if (type === 'negated_command') {
+    descend(cursor, w, () => ({ ...ctx, swallowed: true }));
+    return;
+  }
+  if (type === 'list') {
+    const node = cursor.currentNode;
+    const orOp = node.children.some((c) => c?.type === '||');
+    let first = true;
+    descend(cursor, w, () => {
+      const left = first;
+      first = false;
+      return left && orOp ? { ...ctx, swallowed: true } : ctx;
+    });
+    return;
+  }
+  if (type === 'pipeline') {
+    const n = cursor.currentNode.namedChildCount;
+    let i = 0;
+    descend(cursor, w, () => {
+      const idx = i++;
+      return { ...ctx, swallowed: ctx.swallowed || idx < n - 1, piped: idx > 0 };
+    });
+    return;
+  }
+  if (type === 'if_statement' || type === 'while_statement' || type === 'elif_clause') {
+    descend(cursor, w, (field) => (field === 'condition' ? { ...ctx, swallowed: true } : ctx));
+    return;
+  }
+  if (type === 'redirected_statement') {
+    const node = cursor.currentNode;
+    const before = w.out.length;
+    const body = node.childForFieldName('body');
+    descend(
+      cursor,
+      w,
+      () => ctx,
+      (t) => t !== 'file_redirect' && t !== 'heredoc_redirect' && t !== 'herestring_redirect',
+    );
+    // tree-sitter-bash hangs redirects of `a && b > f` on the statement; they belong to the last command.
+    let target: SimpleCommand | undefined;
+    for (let i = w.out.length - 1; i >= before; i--) {
+      if (w.levels[i] === ctx.level) {
+        target = w.out[i];
+        break;
+      }
+    }
+    if (!target) return;
+    for (const c of node.namedChildren) {
+      if (!c || c.id === body?.id) continue;
+      const { redirect, heredoc } = redirectOf(c);
+      const shift = (x: Word | undefined): Word | undefined => (x ? { ...x, start: x.start + w.base, end: x.end + w.base } : undefined);
+      if (redirect) target.redirects.push({ op: redirect.op, target: shift(redirect.target) });
+      if (heredoc)
+        target.heredocs.push({ ...heredoc, start: heredoc.start + w.base, end: heredoc.end + w.base, target: shift(heredoc.target) });
+    }
+    return;
+  }
+  if (SEQUENCES.has(type)) {
+    const node = cursor.currentNode;
+    const statements = node.namedChildren.filter((c): c is Node => c !== null && !NOT_STATEMENTS.has(c.type));
+    const lastId = statements[statements.length - 1]?.id;
+    descend(cursor, w, () => {
+      const isLast = cursor.nodeId === lastId;
+      return isLast || w.errexit ? ctx : { ...ctx, swallowed: true };
+    });
+    return;
+  }
+  descend(cursor, w, () => ctx);
+}
+
+/** Walks the children of the cursor's node with a context chosen per child. */
+function descend(cursor: TreeCursor, w: Walk, ctxFor: (field: string | null) => Ctx, filter?: (type: string) => boolean): void {
+  if (!cursor.gotoFirstChild()) return;
+  do {
+    if (!cursor.nodeIsNamed) continue;
+    if (filter && !filter(cursor.nodeType)) continue;
+    walkTree(cursor, w, ctxFor(cursor.currentFieldName));
+  } while (cursor.gotoNextSibling());
+  cursor.gotoParent();
+}
+
+function toCommand(node: Node, w: Walk, ctx: Ctx): SimpleCommand | undefined {
   const nameNode = node.childForFieldName('name');
   if (!nameNode) return undefined;
   const argNodes = node.childrenForFieldName('argument').filter((c): c is Node => c !== null);
@@ -216,32 +282,49 @@ function toCommand(root: Node, node: Node, base: number, order: number): SimpleC
   }
   const head = words[0];
   if (!head) return undefined;
-  const shift = (w: Word): Word => ({ ...w, start: w.start + base, end: w.end + base });
-  const { redirects, heredocs } = redirectsFor(node);
-  let piped = false;
-  const parent = node.parent;
-  if (parent?.type === 'pipeline' && parent.namedChild(0)?.id !== node.id) piped = true;
+  const shift = (x: Word): Word => ({ ...x, start: x.start + w.base, end: x.end + w.base });
+  const redirects: Redirect[] = [];
+  const heredocs: HeredocData[] = [];
+  for (const c of node.namedChildren) {
+    if (!c || (c.type !== 'file_redirect' && c.type !== 'heredoc_redirect')) continue;
+    const { redirect, heredoc } = redirectOf(c);
+    if (redirect) redirects.push({ op: redirect.op, target: redirect.target ? shift(redirect.target) : undefined });
+    if (heredoc)
+      heredocs.push({
+        ...heredoc,
+        start: heredoc.start + w.base,
+        end: heredoc.end + w.base,
+        target: heredoc.target ? shift(heredoc.target) : undefined,
+      });
+  }
   return {
     name: head.value.split('/').pop() ?? head.value,
     nameWord: shift(head),
     args: words.slice(1).map(shift),
-    start: node.startIndex + base,
-    end: node.endIndex + base,
-    redirects: redirects.map((r) => ({ ...r, target: r.target ? shift(r.target) : undefined })),
-    heredocs: heredocs.map((h) => ({ ...h, start: h.start + base, end: h.end + base, target: h.target ? shift(h.target) : undefined })),
-    order,
-    swallowed: isSwallowed(node, root),
-    piped,
+    start: node.startIndex + w.base,
+    end: node.endIndex + w.base,
+    redirects,
+    heredocs,
+    order: 0,
+    swallowed: ctx.swallowed,
+    piped: ctx.piped,
   };
 }
 
 /** `sh -c '…'` and `bash -c "…"` run a script of their own; parse it with offsets kept. */
-function nested(cmd: SimpleCommand, base: number, out: SimpleCommand[]): void {
+function nested(cmd: SimpleCommand, w: Walk, ctx: Ctx): void {
   if (!['sh', 'bash', 'dash', 'zsh'].includes(cmd.name)) return;
   const i = cmd.args.findIndex((a) => /^-[a-z]*c[a-z]*$/.test(a.value));
   const script = i >= 0 ? cmd.args[i + 1] : undefined;
   if (!script || script.dynamic) return;
-  const tree = parseShell(script.value);
   const quoteShift = script.end - script.start > script.value.length ? 1 : 0;
-  walk(tree.rootNode, tree.rootNode, script.start + quoteShift - base + base, out);
+  const inner: Walk = { out: w.out, errexit: false, base: script.start + quoteShift, levels: w.levels };
+  const tree = parseShell(script.value);
+  const cursor = tree.rootNode.walk();
+  try {
+    walkTree(cursor, inner, { swallowed: ctx.swallowed, piped: false, level: ctx.level });
+  } finally {
+    cursor.delete();
+    tree.delete();
+  }
 }
