@@ -21,13 +21,15 @@ const USAGE = `bootc-lab ${VERSION}: bootc-aware Containerfile linter and langua
 Usage:
   bootc-lab lint [--format text|json|sarif] [--config FILE] [--ignore RULE]... [--assume-bootc] FILE...
   bootc-lab rules [--format text|json]
+  bootc-lab build [FILE] [--context DIR] [--tag TAG] [--build-arg K=V]... [--target STAGE] [--isolation X] [--connection NAME] [--no-lint]
+  bootc-lab lint-image IMAGE [--file Containerfile] [--format text|json] [--no-bootc] [--raw]
   bootc-lab lsp --stdio
 
 lint exits 0 when no error-severity finding is reported, 1 when at least one is,
 and 2 on a usage or read error. FILE may be - for standard input.
 `;
 
-class UsageError extends Error {}
+import { CliError, UsageError, buildCommandCli, lintImageCommand } from './image-commands';
 
 function out(s: string): void {
   process.stdout.write(s);
@@ -139,6 +141,10 @@ export async function main(argv: string[]): Promise<number> {
         return await lintCommand(rest);
       case 'rules':
         return rulesCommand(rest);
+      case 'build':
+        return await buildCommandCli(rest);
+      case 'lint-image':
+        return await lintImageCommand(rest);
       case 'lsp':
         return await lspCommand(rest);
       case '--version':
@@ -155,6 +161,10 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${cmd}`);
     }
   } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`bootc-lab: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof UsageError || e instanceof ConfigError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`bootc-lab: ${(e as Error).message}\n\n${USAGE}`);
       return 2;
