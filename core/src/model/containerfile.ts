@@ -322,6 +322,14 @@ function analyseRun(model: ContainerfileModel, info: InstructionInfo): void {
     }
     const p = packageEffect(c);
     if (p) info.packages.push(p);
+    // `echo 'svc:x:990:990::/:/sbin/nologin' >> /etc/passwd` creates accounts too.
+    for (const w of info.writes) {
+      if (w.order !== c.order || (w.path !== '/etc/passwd' && w.path !== '/etc/group') || !w.content) continue;
+      for (const line of w.content.split('\n')) {
+        const name = /^([a-z_][\w.-]*\$?):/i.exec(line)?.[1];
+        if (name) info.users.push({ kind: 'user', what: w.path === '/etc/passwd' ? 'user' : 'group', name, range: w.range, order: c.order });
+      }
+    }
     const u = userEffect(c);
     if (u) {
       info.users.push(u);

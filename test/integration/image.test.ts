@@ -1,0 +1,113 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { buildModel, directoryContext, initShellParser, lintText } from '../../core/src';
+import { lintImage, type ImageLintReport } from '../../core/src/image/lint-image';
+import { runBuild } from '../../core/src/podman/run-build';
+import { ISOLATION, ensureBusyboxBase, leftovers, requirePodman } from './base-images';
+
+const FIX = path.join(__dirname, 'fixtures');
+const CLI = path.join(__dirname, '../../dist/cli.js');
+
+async function build(name: string, tag: string, signal?: AbortSignal, onStep?: () => void) {
+  const file = path.join(FIX, name, 'Containerfile');
+  const model = buildModel(fs.readFileSync(file, 'utf8'), `file://${file}`);
+  const res = await runBuild({ file, context: path.dirname(file), tag, isolation: ISOLATION, model, signal, onStep });
+  return { res, model, file };
+}
+
+describe('real podman: build, image lint, attribution', { timeout: 300_000 }, () => {
+  let report: ImageLintReport;
+  let staticLines: Map<string, number[]>;
+
+  before(async () => {
+    requirePodman();
+    ensureBusyboxBase();
+    await initShellParser();
+    const { res, model, file } = await build('leaky', 'localhost/bootc-lab-test-leaky:1');
+    assert.ok(res.ok, `build failed: ${res.failure?.tail}`);
+    report = await lintImage({ image: 'localhost/bootc-lab-test-leaky:1', model });
+    const lint = await lintText(fs.readFileSync(file, 'utf8'), `file://${file}`, { buildContext: directoryContext(path.dirname(file)) });
+    staticLines = new Map();
+    for (const f of lint.findings) staticLines.set(f.rule, [...(staticLines.get(f.rule) ?? []), f.range.start.line + 1]);
+  });
+
+  it('finds every planted problem and pins it to the instruction that caused it', () => {
+    const got = report.findings.map((f) => `${f.lint}@${f.range ? f.range.start.line + 1 : '-'}`).sort();
+    assert.deepEqual(got, [
+      'bootc-kargs@11',
+      'buildah-injected@5',
+      'etc-usretc@6',
+      'kernel@12',
+      'nonempty-boot@10',
+      'nonempty-run-tmp@7',
+      'sysusers@9',
+      'var-log@5',
+      'var-run@8',
+      'var-tmpfiles@5',
+      'var-tmpfiles@8',
+    ]);
+    assert.equal(report.access, 'mount');
+    assert.equal(report.attribution, 'layers');
+    const sys = report.findings.find((f) => f.lint === 'sysusers');
+    assert.match(sys?.message ?? '', /svc/);
+    assert.ok(report.findings.every((f) => f.source === 'image'));
+  });
+
+  it('agrees with the typing-time rules on the same lines', () => {
+    const pairs: [string, string][] = [
+      ['var-log', 'var-content'],
+      ['etc-usretc', 'usr-etc'],
+      ['nonempty-run-tmp', 'runtime-tmpfs-content'],
+      ['var-run', 'var-run-directory'],
+      ['sysusers', 'useradd-without-sysusers'],
+      ['nonempty-boot', 'boot-content'],
+      ['bootc-kargs', 'kargs-syntax'],
+    ];
+    for (const [image, rule] of pairs) {
+      const line = report.findings.find((f) => f.lint === image)?.range?.start.line;
+      assert.ok(line !== undefined, image);
+      assert.ok((staticLines.get(rule) ?? []).includes(line + 1), `${rule} should fire on line ${line + 1} like ${image} (static: ${JSON.stringify(staticLines.get(rule))})`);
+    }
+  });
+
+  it('lint-image CLI prints the documented JSON and fails on fatal lints', () => {
+    const file = path.join(FIX, 'leaky', 'Containerfile');
+    const r = spawnSync(process.execPath, [CLI, 'lint-image', 'localhost/bootc-lab-test-leaky:1', '--file', file, '--format', 'json'], { encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>[];
+    const usretc = j.find((f) => f.rule === 'etc-usretc');
+    assert.deepEqual(usretc && { ...usretc, message: undefined }, { file, line: 6, column: 1, endLine: 6, endColumn: 32, rule: 'etc-usretc', severity: 'error', message: undefined, source: 'image' });
+    const noFile = spawnSync(process.execPath, [CLI, 'lint-image', 'localhost/bootc-lab-test-leaky:1', '--format', 'json'], { encoding: 'utf8' });
+    assert.ok((JSON.parse(noFile.stdout) as Record<string, unknown>[]).every((f) => f.line === undefined && f.file === undefined));
+  });
+
+  it('maps a failing build to the instruction that failed', async () => {
+    const { res } = await build('fails', 'localhost/bootc-lab-test-fails:1');
+    assert.equal(res.ok, false);
+    assert.deepEqual([res.failure?.instruction?.range.start.line, res.failure?.instruction?.range.end.line], [3, 4]);
+    assert.match(res.failure?.tail ?? '', /about to fail/);
+    const cli = spawnSync(process.execPath, [CLI, 'build', path.join(FIX, 'fails', 'Containerfile'), '--isolation', ISOLATION, '--tag', 'localhost/bootc-lab-test-fails:1'], { encoding: 'utf8' });
+    assert.equal(cli.status, 1);
+    assert.match(cli.stderr, /fails\/Containerfile:4:1: error \[build-failed\]/);
+  });
+
+  it('cancels mid-build and leaves no process, container or mount behind', async () => {
+    const before = leftovers();
+    const ac = new AbortController();
+    let steps = 0;
+    const started = Date.now();
+    const { res } = await build('slow', 'localhost/bootc-lab-test-slow:1', ac.signal, () => {
+      if (++steps === 2) setTimeout(() => ac.abort(), 1500);
+    });
+    assert.equal(res.cancelled, true);
+    assert.ok(Date.now() - started < 60_000, 'cancel is prompt');
+    await new Promise((r) => setTimeout(r, 500));
+    const ps = spawnSync('pgrep', ['-f', 'sleep 120'], { encoding: 'utf8' });
+    assert.equal(ps.stdout.trim(), '', `orphan processes: ${ps.stdout}`);
+    assert.deepEqual(leftovers(), before);
+    assert.equal(spawnSync('podman', ['image', 'exists', 'localhost/bootc-lab-test-slow:1']).status, 1);
+  });
+});

@@ -1,0 +1,162 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseBootcLint, unquote } from '../../core/src/image/bootc-output';
+import { formatLikeBootc, lintRootfs, parseKeyFile } from '../../core/src/image/lints';
+
+/** A minimal clean bootc-like root filesystem; each case changes one thing. */
+const roots: string[] = [];
+function makeRoot(change: (w: (rel: string, content?: string) => void, r: string) => void = () => undefined): string {
+  const r = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-rootfs-test-'));
+  roots.push(r);
+  const w = (rel: string, content?: string): void => {
+    const p = path.join(r, rel);
+    if (content === undefined) fs.mkdirSync(p, { recursive: true });
+    else {
+      fs.mkdirSync(path.dirname(p), { recursive: true });
+      fs.writeFileSync(p, content);
+    }
+  };
+  for (const d of ['dev', 'proc', 'sys', 'run', 'tmp', 'var', 'boot', 'sysroot', 'etc', 'usr/lib/sysusers.d']) w(d);
+  fs.symlinkSync('sysroot/ostree', path.join(r, 'ostree'));
+  fs.symlinkSync('../run', path.join(r, 'var/run'));
+  w('usr/lib/ostree/prepare-root.conf', '[composefs]\nenabled = true\n');
+  w('usr/lib/modules/6.1.0/vmlinuz', 'kernel');
+  w('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
+  w('etc/group', 'root:x:0:\n');
+  w('usr/lib/sysusers.d/basic.conf', 'u root 0 "root" /root\n');
+  w('usr/lib/tmpfiles.d/var.conf', 'L /var/run - - - - ../run\n');
+  change(w, r);
+  return r;
+}
+after(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
+
+const lintsOf = (r: string): string[] => lintRootfs(r).results.map((x) => x.lint);
+
+describe('ported bootc lints on rootfs trees', () => {
+  it('a clean tree passes all 14', () => {
+    const r = lintRootfs(makeRoot());
+    assert.deepEqual(r.results, []);
+    assert.equal(r.passed, 14);
+  });
+  const cases: [string, (w: (rel: string, content?: string) => void, r: string) => void, string, RegExp][] = [
+    ['var-run', (_w, r) => { fs.unlinkSync(path.join(r, 'var/run')); fs.mkdirSync(path.join(r, 'var/run')); }, 'var-run', /^Not a symlink: var\/run$/],
+    ['kernel', (w) => w('usr/lib/modules/6.2.0/vmlinuz', 'k2'), 'kernel', /multiple subdirectories/],
+    ['bootc-kargs', (w) => w('usr/lib/bootc/kargs.d/10.toml', '[kargs]\nappend = ["x"]\n'), 'bootc-kargs', /^Parsing 10.toml$/],
+    ['etc-usretc', (w) => w('usr/etc/x', ''), 'etc-usretc', /Found \/usr\/etc/],
+    ['utf8', (_w, r) => fs.writeFileSync(Buffer.concat([Buffer.from(path.join(r, 'usr/')), Buffer.from([0x62, 0xff, 0x64])]), ''), 'utf8', /^\/usr: Found non-utf8 filename "b\\xFFd"$/],
+    ['baseimage-root', (_w, r) => fs.unlinkSync(path.join(r, 'ostree')), 'baseimage-root', /^Missing ostree -> sysroot\/ostree link$/],
+    ['var-log', (w) => w('var/log/dnf5.log', 'x'), 'var-log', /Found non-empty logfiles/],
+    ['nonempty-boot', (w) => w('boot/vmlinuz-6.1', 'k'), 'nonempty-boot', /Found non-empty \/boot/],
+    ['buildah-injected', (w) => w('etc/hostname', ''), 'buildah-injected', /\/etc\/hostname is an empty file/],
+    ['baseimage-composefs', (w) => w('usr/lib/ostree/prepare-root.conf', '[composefs]\nenabled = no\n'), 'baseimage-composefs', /does not have composefs enabled/],
+    ['var-tmpfiles', (w) => w('var/lib/nginx'), 'var-tmpfiles', /missing systemd tmpfiles.d entries/],
+    ['sysusers', (w) => w('etc/passwd', 'root:x:0:0::/root:/bin/sh\nnginx:x:990:990::/:/sbin/nologin\n'), 'sysusers', /Found \/etc\/passwd entry/],
+    ['api-base-directories', (_w, r) => fs.rmdirSync(path.join(r, 'proc')), 'api-base-directories', /^Missing API filesystem base directory: \/proc$/],
+    ['nonempty-run-tmp', (w) => w('tmp/build.log', 'x'), 'nonempty-run-tmp', /runtime-only directories/],
+  ];
+  for (const [name, change, lint, msg] of cases) {
+    it(`${name} fails on a bad tree`, () => {
+      const r = lintRootfs(makeRoot(change)).results;
+      // A log file is also undeclared /var content, exactly as bootc reports it.
+      const expected = lint === 'var-log' ? ['var-log', 'var-tmpfiles'] : [lint];
+      assert.deepEqual(
+        r.map((x) => x.lint),
+        expected,
+      );
+      assert.match(r[0]?.message ?? '', msg);
+    });
+  }
+  it('reports details as bootc does: items, sections, tmpfiles suggestions, paths', () => {
+    const root = makeRoot((w) => {
+      w('var/lib/nginx');
+      w('var/lib/nginx/state.db', 'x');
+      w('etc/group', 'root:x:0:\nwheel:x:10:\n');
+    });
+    const r = lintRootfs(root).results;
+    const tmp = r.find((x) => x.lint === 'var-tmpfiles');
+    assert.deepEqual(tmp?.items, ['d /var/lib 0755 root root - -', 'd /var/lib/nginx 0755 root root - -']);
+    assert.deepEqual(tmp?.sections, [{ header: 'Found non-directory/non-symlink files in /var:', items: ['var/lib/nginx/state.db'] }]);
+    assert.ok(tmp?.paths.includes('/var/lib/nginx/state.db'));
+    const su = r.find((x) => x.lint === 'sysusers');
+    assert.deepEqual(su?.users, [{ kind: 'group', name: 'wheel' }]);
+    assert.match(formatLikeBootc(r, 12, 0), /^Lint warning: sysusers: Found \/etc\/group entry without corresponding systemd sysusers.d:\n {2}wheel\n/m);
+  });
+  it('skips podman\'s DNS stub in /run and honours a tmpfiles declaration through /root', () => {
+    const root = makeRoot((w, r) => {
+      w('run/systemd/resolve/stub-resolv.conf', 'x');
+      w('var/roothome/.ssh');
+      fs.symlinkSync('var/roothome', path.join(r, 'root'));
+      w('usr/lib/tmpfiles.d/root.conf', 'd /var/roothome 0700 root root -\nd /root/.ssh 0700 root root -\n');
+    });
+    assert.deepEqual(lintsOf(root), []);
+  });
+  it('keeps Running/Alternative gating when asked', () => {
+    const root = makeRoot((w) => {
+      w('etc/hostname', '');
+      w('var/lib/x');
+    });
+    assert.deepEqual(
+      lintRootfs(root, { modes: ['running'] }).results.map((x) => x.lint),
+      ['var-tmpfiles'],
+    );
+    assert.deepEqual(
+      lintRootfs(root, { modes: ['alternative'] }).results.map((x) => x.lint),
+      ['buildah-injected'],
+    );
+  });
+  it('reads GLib key files', () => {
+    assert.equal(parseKeyFile('# c\n[root]\ntransient = true\n').get('root')?.get('transient'), 'true');
+  });
+});
+
+describe('bootc container lint output parser', () => {
+  it('parses a warning with a list and the summary (bootc#2050)', () => {
+    const o = parseBootcLint('Lint warning: nonempty-run-tmp: Found content in runtime-only directories (/run, /tmp):\n  /run/systemd\n  /run/systemd/resolve\n\nChecks passed: 12\nChecks skipped: 1\nWarnings: 1\n');
+    assert.deepEqual(o.results.map((r) => [r.lint, r.type, r.message, r.items]), [['nonempty-run-tmp', 'warning', 'Found content in runtime-only directories (/run, /tmp):', ['/run/systemd', '/run/systemd/resolve']]]);
+    assert.deepEqual(o.results[0]?.paths, ['/run/systemd', '/run/systemd/resolve']);
+    assert.deepEqual([o.passed, o.skipped, o.warnings, o.failed], [12, 1, 1, undefined]);
+  });
+  it('parses two sections and the failure count on stderr (bootc#1546, --fatal-warnings)', () => {
+    const o = parseBootcLint(
+      'Lint warning: var-tmpfiles: Found content in /var missing systemd tmpfiles.d entries:\n  d /var/roothome/buildinfo 0755 root root - -\n  d /var/roothome/buildinfo/content_manifests 0755 root root - -\nFound non-directory/non-symlink files in /var:\n  var/roothome/buildinfo/content_manifests/content-sets.json\n\nChecks passed: 12\nChecks skipped: 1\nWarnings: 1\n',
+      'error: Linting: Checks failed: 1\n',
+    );
+    const r = o.results[0];
+    assert.equal(r?.items.length, 2);
+    assert.deepEqual(r?.sections, [{ header: 'Found non-directory/non-symlink files in /var:', items: ['var/roothome/buildinfo/content_manifests/content-sets.json'] }]);
+    assert.deepEqual(r?.paths, ['/var/roothome/buildinfo', '/var/roothome/buildinfo/content_manifests', '/var/roothome/buildinfo/content_manifests/content-sets.json']);
+    assert.equal(o.failed, 1);
+  });
+  it('parses a combined log where the error line comes first (bluefin-lts#919)', () => {
+    const o = parseBootcLint('error: Linting: Checks failed: 1\nLint warning: sysusers: Found /etc/passwd entry without corresponding systemd sysusers.d:\n  avahi\n  ...\nChecks passed: 11\nChecks skipped: 1\nWarnings: 1\n');
+    assert.deepEqual(o.results[0]?.users, [{ kind: 'user', name: 'avahi' }, { kind: 'user', name: '...' }]);
+    assert.equal(o.failed, 1);
+    assert.equal(o.passed, 11);
+  });
+  it('counts truncated lists, unquotes paths and Debug-quoted names', () => {
+    const o = parseBootcLint("Lint warning: var-log: Found non-empty logfiles:\n  /var/log/a.log\n  '/var/log/with space.log'\n  ...and 7 more\n\nLint warning: sysusers: Found /etc/passwd entry without corresponding systemd sysusers.d:\n  \"sudo\"\n\nChecks passed: 10\n");
+    assert.equal(o.truncated['var-log'], 7);
+    assert.deepEqual(o.results[0]?.paths, ['/var/log/a.log', '/var/log/with space.log']);
+    assert.deepEqual(o.results[1]?.users, [{ kind: 'user', name: 'sudo' }]);
+    assert.equal(unquote("'it'\\''s'"), "it's");
+  });
+  it('parses single-line fatal lints and runtime errors', () => {
+    const o = parseBootcLint('Failed lint: var-run: Not a symlink: var/run\nFailed lint: etc-usretc: Found /usr/etc - this is a bootc implementation detail and not supported to use in containers\n', 'error: Linting: Unexpected runtime error running lint kernel: Found multiple subdirectories in usr/lib/modules\n');
+    assert.deepEqual(o.results.map((r) => [r.lint, r.type, !!r.runtimeError]), [['var-run', 'fatal', false], ['etc-usretc', 'fatal', false], ['kernel', 'fatal', true]]);
+    assert.deepEqual(o.runtimeError, { lint: 'kernel', message: 'Found multiple subdirectories in usr/lib/modules' });
+    assert.equal(o.passed, undefined, 'no summary after a runtime error');
+  });
+  it('parses pre-1.1.5 output, the ostree-container refusal and unknown flags', () => {
+    const legacy = parseBootcLint('', 'error: Linting: Not a symlink: var/run\n');
+    assert.equal(legacy.legacyFailure, 'Not a symlink: var/run');
+    assert.equal(legacy.results[0]?.lint, 'var-run');
+    assert.equal(parseBootcLint('Checks passed: 4\n').passed, 4);
+    assert.equal(parseBootcLint('', 'error: Not in a ostree container, this command only verifies ostree containers.\n').notOstree, true);
+    assert.equal(parseBootcLint('', "error: unexpected argument '--no-truncate' found\n\nUsage: bootc container lint [OPTIONS]\n").unknownFlag, '--no-truncate');
+  });
+});
