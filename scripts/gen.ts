@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { ALL_RULES } from '../core/src/rules';
 import { SYNTAX_RULES } from '../core/src/lint/syntax';
 import { ENGINE_RULES } from '../core/src/lint/engine';
+import { IMAGE_LINTS } from '../core/src/image/lints';
 import type { RuleMeta } from '../core/src/lint/rule';
 
 const root = path.resolve(__dirname, '..');
@@ -71,6 +72,18 @@ Suppress one like any rule: \`# bootc-lint ignore=dockerfile-unknown-instruction
 
 for (const m of [...ALL_RULES.map((r) => r.meta), ...ENGINE_RULES]) write(`docs/rules/${m.id}.md`, ruleDoc(m));
 write('docs/rules/dockerfile-syntax.md', syntaxDoc());
+
+// Image lints (bootc container lint and our port): one page with an anchor per lint.
+write(
+  'docs/image-lints.md',
+  `# Image lints
+
+After a build, bootc Lab lints the image's filesystem with a port of \`bootc container lint\` (and with the image's
+own \`bootc\` when it has one), then pins each finding to the Containerfile instruction whose layer added the
+offending path (\`FROM\` for the base image). Diagnostics have the source \`bootc image\` and the lint name as code.
+
+${IMAGE_LINTS.map((l) => `## ${l.name}\n\n**Type:** ${l.type}${l.rootType ? ` · only when bootc runs in ${l.rootType === 'running' ? 'Running' : 'Alternative'} mode` : ''}\n\n${l.description}\n\n${l.hint ?? ''}\n`).join('\n')}`,
+);
 
 // README rule table between markers.
 const table = [

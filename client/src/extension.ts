@@ -1,6 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { BuildDiagnostics, buildImage, lintBuiltImage, targetFile } from './build';
+import { readConfig } from './config';
+import { RunStore } from './runs';
+import { BuildTaskProvider, TASK_TYPE } from './tasks';
+import { buildModel, initShellParser } from '../../core/src';
+import { defaultTag } from '../../core/src/podman/build';
 
 /** Extensions that already report dockerfile-utils diagnostics on the same files. */
 const OVERLAPPING = ['ms-azuretools.vscode-containers', 'ms-azuretools.vscode-docker', 'docker.docker'];
@@ -82,7 +88,38 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   context.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(render));
 
+  const output = vscode.window.createOutputChannel('bootc Lab: podman');
+  const diagnostics = new BuildDiagnostics(vscode.Uri.file(context.asAbsolutePath('docs')));
+  const runs = new RunStore(context.workspaceState);
+  context.subscriptions.push(output, diagnostics, runs, vscode.tasks.registerTaskProvider(TASK_TYPE, new BuildTaskProvider()));
+  const deps = { log, output, diagnostics, runs };
+  const needFile = (arg: unknown): vscode.Uri | undefined => {
+    const uri = targetFile(arg);
+    if (!uri) void vscode.window.showInformationMessage('Open a Containerfile first.');
+    return uri;
+  };
+
   context.subscriptions.push(
+    vscode.commands.registerCommand('bootc.buildImage', async (arg?: unknown) => {
+      const uri = needFile(arg);
+      if (uri) await buildImage(uri, deps);
+    }),
+    vscode.commands.registerCommand('bootc.lintImage', async (arg?: unknown) => {
+      const uri = needFile(arg);
+      if (!uri) return;
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage(
+          'bootc Lab does not run podman in an untrusted workspace. Trust the workspace to lint images.',
+        );
+        return;
+      }
+      const cfg = readConfig(uri);
+      const image = await vscode.window.showInputBox({ prompt: 'Image to lint', value: cfg.tag ?? defaultTag(path.dirname(uri.fsPath)) });
+      if (!image) return;
+      await initShellParser();
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await lintBuiltImage(uri, image, buildModel(doc.getText(), uri.toString()), cfg, deps);
+    }),
     vscode.commands.registerCommand('bootcLab.showOutput', () => log.show()),
     vscode.commands.registerCommand('bootcLab.restartServer', async () => {
       await client?.restart();

@@ -6,7 +6,10 @@ import * as path from 'node:path';
 /** The tests need real podman; a missing one is a failure, never a skip. */
 export function requirePodman(): void {
   const r = spawnSync('podman', ['--version'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`podman is required for the integration tests (install it: apt-get install podman buildah runc busybox-static): ${r.error?.message ?? r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(
+      `podman is required for the integration tests (install it: apt-get install podman buildah runc busybox-static): ${r.error?.message ?? r.stderr}`,
+    );
 }
 
 /** This machine needs chroot isolation for RUN steps (see README); a workstation does not mind it. */
@@ -37,11 +40,43 @@ export function ensureBusyboxBase(): string {
         fs.writeFileSync(p, content);
       }
     };
-    for (const d of ['bin', 'dev', 'proc', 'sys', 'run', 'tmp', 'var', 'boot', 'sysroot', 'etc', 'usr/lib/sysusers.d', 'usr/lib/tmpfiles.d', 'usr/lib/ostree']) mk(d);
+    for (const d of [
+      'bin',
+      'dev',
+      'proc',
+      'sys',
+      'run',
+      'tmp',
+      'var',
+      'boot',
+      'sysroot',
+      'etc',
+      'usr/lib/sysusers.d',
+      'usr/lib/tmpfiles.d',
+      'usr/lib/ostree',
+    ])
+      mk(d);
     fs.chmodSync(path.join(root, 'tmp'), 0o1777);
     fs.copyFileSync(findBusybox(), path.join(root, 'bin/busybox'));
     fs.chmodSync(path.join(root, 'bin/busybox'), 0o755);
-    for (const a of ['sh', 'ls', 'mkdir', 'echo', 'cat', 'rm', 'ln', 'touch', 'cp', 'true', 'false', 'sleep', 'adduser', 'addgroup', 'chmod']) fs.symlinkSync('busybox', path.join(root, 'bin', a));
+    for (const a of [
+      'sh',
+      'ls',
+      'mkdir',
+      'echo',
+      'cat',
+      'rm',
+      'ln',
+      'touch',
+      'cp',
+      'true',
+      'false',
+      'sleep',
+      'adduser',
+      'addgroup',
+      'chmod',
+    ])
+      fs.symlinkSync('busybox', path.join(root, 'bin', a));
     fs.symlinkSync('sysroot/ostree', path.join(root, 'ostree'));
     fs.symlinkSync('../run', path.join(root, 'var/run'));
     mk('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
@@ -62,7 +97,10 @@ export function ensureBusyboxBase(): string {
 
 /** Overlay mounts and build containers, to check that nothing is left behind. */
 export function leftovers(): { mounts: number; containers: string[] } {
-  const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => /containers\/storage\/overlay\/[0-9a-f]+\/merged/.test(l)).length;
+  const mounts = fs
+    .readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .filter((l) => /containers\/storage\/overlay\/[0-9a-f]+\/merged/.test(l)).length;
   const ps = spawnSync('podman', ['ps', '--all', '--external', '--format', '{{.ID}}'], { encoding: 'utf8' });
   return { mounts, containers: ps.stdout.split('\n').filter(Boolean) };
 }

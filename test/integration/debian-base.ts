@@ -22,8 +22,11 @@ export function ensureDebianBase(log: (s: string) => void = () => undefined): st
   try {
     const root = path.join(dir, 'root');
     log(`debootstrap bookworm from ${mirror()} (takes a few minutes, cached afterwards as ${DEBIAN_BASE})`);
-    const include = 'systemd-sysv,udev,linux-image-amd64,openssh-server,iproute2,dracut,dbus';
-    const d = spawnSync('debootstrap', ['--variant=minbase', `--include=${include}`, 'bookworm', root, mirror()], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const include = 'systemd-sysv,udev,linux-image-amd64,openssh-server,iproute2';
+    const d = spawnSync('debootstrap', ['--variant=minbase', `--include=${include}`, 'bookworm', root, mirror()], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
     if (d.status !== 0) throw new Error(`debootstrap failed: ${(d.stderr || d.stdout).split('\n').slice(-20).join('\n')}`);
     const tar = path.join(dir, 'root.tar');
     const t = spawnSync('tar', ['-C', root, '-cf', tar, '.'], { encoding: 'utf8' });

@@ -69,18 +69,35 @@ describe('real podman: build, image lint, attribution', { timeout: 300_000 }, ()
     for (const [image, rule] of pairs) {
       const line = report.findings.find((f) => f.lint === image)?.range?.start.line;
       assert.ok(line !== undefined, image);
-      assert.ok((staticLines.get(rule) ?? []).includes(line + 1), `${rule} should fire on line ${line + 1} like ${image} (static: ${JSON.stringify(staticLines.get(rule))})`);
+      assert.ok(
+        (staticLines.get(rule) ?? []).includes(line + 1),
+        `${rule} should fire on line ${line + 1} like ${image} (static: ${JSON.stringify(staticLines.get(rule))})`,
+      );
     }
   });
 
   it('lint-image CLI prints the documented JSON and fails on fatal lints', () => {
     const file = path.join(FIX, 'leaky', 'Containerfile');
-    const r = spawnSync(process.execPath, [CLI, 'lint-image', 'localhost/bootc-lab-test-leaky:1', '--file', file, '--format', 'json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'lint-image', 'localhost/bootc-lab-test-leaky:1', '--file', file, '--format', 'json'], {
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 1, r.stderr);
     const j = JSON.parse(r.stdout) as Record<string, unknown>[];
     const usretc = j.find((f) => f.rule === 'etc-usretc');
-    assert.deepEqual(usretc && { ...usretc, message: undefined }, { file, line: 6, column: 1, endLine: 6, endColumn: 32, rule: 'etc-usretc', severity: 'error', message: undefined, source: 'image' });
-    const noFile = spawnSync(process.execPath, [CLI, 'lint-image', 'localhost/bootc-lab-test-leaky:1', '--format', 'json'], { encoding: 'utf8' });
+    assert.deepEqual(usretc && { ...usretc, message: undefined }, {
+      file,
+      line: 6,
+      column: 1,
+      endLine: 6,
+      endColumn: 32,
+      rule: 'etc-usretc',
+      severity: 'error',
+      message: undefined,
+      source: 'image',
+    });
+    const noFile = spawnSync(process.execPath, [CLI, 'lint-image', 'localhost/bootc-lab-test-leaky:1', '--format', 'json'], {
+      encoding: 'utf8',
+    });
     assert.ok((JSON.parse(noFile.stdout) as Record<string, unknown>[]).every((f) => f.line === undefined && f.file === undefined));
   });
 
@@ -89,7 +106,11 @@ describe('real podman: build, image lint, attribution', { timeout: 300_000 }, ()
     assert.equal(res.ok, false);
     assert.deepEqual([res.failure?.instruction?.range.start.line, res.failure?.instruction?.range.end.line], [3, 4]);
     assert.match(res.failure?.tail ?? '', /about to fail/);
-    const cli = spawnSync(process.execPath, [CLI, 'build', path.join(FIX, 'fails', 'Containerfile'), '--isolation', ISOLATION, '--tag', 'localhost/bootc-lab-test-fails:1'], { encoding: 'utf8' });
+    const cli = spawnSync(
+      process.execPath,
+      [CLI, 'build', path.join(FIX, 'fails', 'Containerfile'), '--isolation', ISOLATION, '--tag', 'localhost/bootc-lab-test-fails:1'],
+      { encoding: 'utf8' },
+    );
     assert.equal(cli.status, 1);
     assert.match(cli.stderr, /fails\/Containerfile:4:1: error \[build-failed\]/);
   });

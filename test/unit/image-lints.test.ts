@@ -44,19 +44,47 @@ describe('ported bootc lints on rootfs trees', () => {
     assert.equal(r.passed, 14);
   });
   const cases: [string, (w: (rel: string, content?: string) => void, r: string) => void, string, RegExp][] = [
-    ['var-run', (_w, r) => { fs.unlinkSync(path.join(r, 'var/run')); fs.mkdirSync(path.join(r, 'var/run')); }, 'var-run', /^Not a symlink: var\/run$/],
+    [
+      'var-run',
+      (_w, r) => {
+        fs.unlinkSync(path.join(r, 'var/run'));
+        fs.mkdirSync(path.join(r, 'var/run'));
+      },
+      'var-run',
+      /^Not a symlink: var\/run$/,
+    ],
     ['kernel', (w) => w('usr/lib/modules/6.2.0/vmlinuz', 'k2'), 'kernel', /multiple subdirectories/],
     ['bootc-kargs', (w) => w('usr/lib/bootc/kargs.d/10.toml', '[kargs]\nappend = ["x"]\n'), 'bootc-kargs', /^Parsing 10.toml$/],
     ['etc-usretc', (w) => w('usr/etc/x', ''), 'etc-usretc', /Found \/usr\/etc/],
-    ['utf8', (_w, r) => fs.writeFileSync(Buffer.concat([Buffer.from(path.join(r, 'usr/')), Buffer.from([0x62, 0xff, 0x64])]), ''), 'utf8', /^\/usr: Found non-utf8 filename "b\\xFFd"$/],
+    [
+      'utf8',
+      (_w, r) => fs.writeFileSync(Buffer.concat([Buffer.from(path.join(r, 'usr/')), Buffer.from([0x62, 0xff, 0x64])]), ''),
+      'utf8',
+      /^\/usr: Found non-utf8 filename "b\\xFFd"$/,
+    ],
     ['baseimage-root', (_w, r) => fs.unlinkSync(path.join(r, 'ostree')), 'baseimage-root', /^Missing ostree -> sysroot\/ostree link$/],
     ['var-log', (w) => w('var/log/dnf5.log', 'x'), 'var-log', /Found non-empty logfiles/],
     ['nonempty-boot', (w) => w('boot/vmlinuz-6.1', 'k'), 'nonempty-boot', /Found non-empty \/boot/],
     ['buildah-injected', (w) => w('etc/hostname', ''), 'buildah-injected', /\/etc\/hostname is an empty file/],
-    ['baseimage-composefs', (w) => w('usr/lib/ostree/prepare-root.conf', '[composefs]\nenabled = no\n'), 'baseimage-composefs', /does not have composefs enabled/],
+    [
+      'baseimage-composefs',
+      (w) => w('usr/lib/ostree/prepare-root.conf', '[composefs]\nenabled = no\n'),
+      'baseimage-composefs',
+      /does not have composefs enabled/,
+    ],
     ['var-tmpfiles', (w) => w('var/lib/nginx'), 'var-tmpfiles', /missing systemd tmpfiles.d entries/],
-    ['sysusers', (w) => w('etc/passwd', 'root:x:0:0::/root:/bin/sh\nnginx:x:990:990::/:/sbin/nologin\n'), 'sysusers', /Found \/etc\/passwd entry/],
-    ['api-base-directories', (_w, r) => fs.rmdirSync(path.join(r, 'proc')), 'api-base-directories', /^Missing API filesystem base directory: \/proc$/],
+    [
+      'sysusers',
+      (w) => w('etc/passwd', 'root:x:0:0::/root:/bin/sh\nnginx:x:990:990::/:/sbin/nologin\n'),
+      'sysusers',
+      /Found \/etc\/passwd entry/,
+    ],
+    [
+      'api-base-directories',
+      (_w, r) => fs.rmdirSync(path.join(r, 'proc')),
+      'api-base-directories',
+      /^Missing API filesystem base directory: \/proc$/,
+    ],
     ['nonempty-run-tmp', (w) => w('tmp/build.log', 'x'), 'nonempty-run-tmp', /runtime-only directories/],
   ];
   for (const [name, change, lint, msg] of cases) {
@@ -84,9 +112,12 @@ describe('ported bootc lints on rootfs trees', () => {
     assert.ok(tmp?.paths.includes('/var/lib/nginx/state.db'));
     const su = r.find((x) => x.lint === 'sysusers');
     assert.deepEqual(su?.users, [{ kind: 'group', name: 'wheel' }]);
-    assert.match(formatLikeBootc(r, 12, 0), /^Lint warning: sysusers: Found \/etc\/group entry without corresponding systemd sysusers.d:\n {2}wheel\n/m);
+    assert.match(
+      formatLikeBootc(r, 12, 0),
+      /^Lint warning: sysusers: Found \/etc\/group entry without corresponding systemd sysusers.d:\n {2}wheel\n/m,
+    );
   });
-  it('skips podman\'s DNS stub in /run and honours a tmpfiles declaration through /root', () => {
+  it("skips podman's DNS stub in /run and honours a tmpfiles declaration through /root", () => {
     const root = makeRoot((w, r) => {
       w('run/systemd/resolve/stub-resolv.conf', 'x');
       w('var/roothome/.ssh');
@@ -116,8 +147,20 @@ describe('ported bootc lints on rootfs trees', () => {
 
 describe('bootc container lint output parser', () => {
   it('parses a warning with a list and the summary (bootc#2050)', () => {
-    const o = parseBootcLint('Lint warning: nonempty-run-tmp: Found content in runtime-only directories (/run, /tmp):\n  /run/systemd\n  /run/systemd/resolve\n\nChecks passed: 12\nChecks skipped: 1\nWarnings: 1\n');
-    assert.deepEqual(o.results.map((r) => [r.lint, r.type, r.message, r.items]), [['nonempty-run-tmp', 'warning', 'Found content in runtime-only directories (/run, /tmp):', ['/run/systemd', '/run/systemd/resolve']]]);
+    const o = parseBootcLint(
+      'Lint warning: nonempty-run-tmp: Found content in runtime-only directories (/run, /tmp):\n  /run/systemd\n  /run/systemd/resolve\n\nChecks passed: 12\nChecks skipped: 1\nWarnings: 1\n',
+    );
+    assert.deepEqual(
+      o.results.map((r) => [r.lint, r.type, r.message, r.items]),
+      [
+        [
+          'nonempty-run-tmp',
+          'warning',
+          'Found content in runtime-only directories (/run, /tmp):',
+          ['/run/systemd', '/run/systemd/resolve'],
+        ],
+      ],
+    );
     assert.deepEqual(o.results[0]?.paths, ['/run/systemd', '/run/systemd/resolve']);
     assert.deepEqual([o.passed, o.skipped, o.warnings, o.failed], [12, 1, 1, undefined]);
   });
@@ -128,26 +171,49 @@ describe('bootc container lint output parser', () => {
     );
     const r = o.results[0];
     assert.equal(r?.items.length, 2);
-    assert.deepEqual(r?.sections, [{ header: 'Found non-directory/non-symlink files in /var:', items: ['var/roothome/buildinfo/content_manifests/content-sets.json'] }]);
-    assert.deepEqual(r?.paths, ['/var/roothome/buildinfo', '/var/roothome/buildinfo/content_manifests', '/var/roothome/buildinfo/content_manifests/content-sets.json']);
+    assert.deepEqual(r?.sections, [
+      { header: 'Found non-directory/non-symlink files in /var:', items: ['var/roothome/buildinfo/content_manifests/content-sets.json'] },
+    ]);
+    assert.deepEqual(r?.paths, [
+      '/var/roothome/buildinfo',
+      '/var/roothome/buildinfo/content_manifests',
+      '/var/roothome/buildinfo/content_manifests/content-sets.json',
+    ]);
     assert.equal(o.failed, 1);
   });
   it('parses a combined log where the error line comes first (bluefin-lts#919)', () => {
-    const o = parseBootcLint('error: Linting: Checks failed: 1\nLint warning: sysusers: Found /etc/passwd entry without corresponding systemd sysusers.d:\n  avahi\n  ...\nChecks passed: 11\nChecks skipped: 1\nWarnings: 1\n');
-    assert.deepEqual(o.results[0]?.users, [{ kind: 'user', name: 'avahi' }, { kind: 'user', name: '...' }]);
+    const o = parseBootcLint(
+      'error: Linting: Checks failed: 1\nLint warning: sysusers: Found /etc/passwd entry without corresponding systemd sysusers.d:\n  avahi\n  ...\nChecks passed: 11\nChecks skipped: 1\nWarnings: 1\n',
+    );
+    assert.deepEqual(o.results[0]?.users, [
+      { kind: 'user', name: 'avahi' },
+      { kind: 'user', name: '...' },
+    ]);
     assert.equal(o.failed, 1);
     assert.equal(o.passed, 11);
   });
   it('counts truncated lists, unquotes paths and Debug-quoted names', () => {
-    const o = parseBootcLint("Lint warning: var-log: Found non-empty logfiles:\n  /var/log/a.log\n  '/var/log/with space.log'\n  ...and 7 more\n\nLint warning: sysusers: Found /etc/passwd entry without corresponding systemd sysusers.d:\n  \"sudo\"\n\nChecks passed: 10\n");
+    const o = parseBootcLint(
+      'Lint warning: var-log: Found non-empty logfiles:\n  /var/log/a.log\n  \'/var/log/with space.log\'\n  ...and 7 more\n\nLint warning: sysusers: Found /etc/passwd entry without corresponding systemd sysusers.d:\n  "sudo"\n\nChecks passed: 10\n',
+    );
     assert.equal(o.truncated['var-log'], 7);
     assert.deepEqual(o.results[0]?.paths, ['/var/log/a.log', '/var/log/with space.log']);
     assert.deepEqual(o.results[1]?.users, [{ kind: 'user', name: 'sudo' }]);
     assert.equal(unquote("'it'\\''s'"), "it's");
   });
   it('parses single-line fatal lints and runtime errors', () => {
-    const o = parseBootcLint('Failed lint: var-run: Not a symlink: var/run\nFailed lint: etc-usretc: Found /usr/etc - this is a bootc implementation detail and not supported to use in containers\n', 'error: Linting: Unexpected runtime error running lint kernel: Found multiple subdirectories in usr/lib/modules\n');
-    assert.deepEqual(o.results.map((r) => [r.lint, r.type, !!r.runtimeError]), [['var-run', 'fatal', false], ['etc-usretc', 'fatal', false], ['kernel', 'fatal', true]]);
+    const o = parseBootcLint(
+      'Failed lint: var-run: Not a symlink: var/run\nFailed lint: etc-usretc: Found /usr/etc - this is a bootc implementation detail and not supported to use in containers\n',
+      'error: Linting: Unexpected runtime error running lint kernel: Found multiple subdirectories in usr/lib/modules\n',
+    );
+    assert.deepEqual(
+      o.results.map((r) => [r.lint, r.type, !!r.runtimeError]),
+      [
+        ['var-run', 'fatal', false],
+        ['etc-usretc', 'fatal', false],
+        ['kernel', 'fatal', true],
+      ],
+    );
     assert.deepEqual(o.runtimeError, { lint: 'kernel', message: 'Found multiple subdirectories in usr/lib/modules' });
     assert.equal(o.passed, undefined, 'no summary after a runtime error');
   });
@@ -157,6 +223,9 @@ describe('bootc container lint output parser', () => {
     assert.equal(legacy.results[0]?.lint, 'var-run');
     assert.equal(parseBootcLint('Checks passed: 4\n').passed, 4);
     assert.equal(parseBootcLint('', 'error: Not in a ostree container, this command only verifies ostree containers.\n').notOstree, true);
-    assert.equal(parseBootcLint('', "error: unexpected argument '--no-truncate' found\n\nUsage: bootc container lint [OPTIONS]\n").unknownFlag, '--no-truncate');
+    assert.equal(
+      parseBootcLint('', "error: unexpected argument '--no-truncate' found\n\nUsage: bootc container lint [OPTIONS]\n").unknownFlag,
+      '--no-truncate',
+    );
   });
 });

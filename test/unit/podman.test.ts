@@ -101,7 +101,8 @@ describe('STEP progress', () => {
 });
 
 describe('failing-step mapping', () => {
-  const text = 'ARG X=1\nFROM docker.io/library/golang:1 AS build\nRUN go build\n\nFROM localhost/base:1\nRUN echo ok\nRUN echo about to fail && \\\n    false\nRUN echo never\n';
+  const text =
+    'ARG X=1\nFROM docker.io/library/golang:1 AS build\nRUN go build\n\nFROM localhost/base:1\nRUN echo ok\nRUN echo about to fail && \\\n    false\nRUN echo never\n';
   let model: ReturnType<typeof buildModel>;
   before(() => {
     model = buildModel(text);
@@ -112,7 +113,15 @@ describe('failing-step mapping', () => {
   });
   it('maps a failure by the failing step, across a line continuation', () => {
     const p = new BuildProgress();
-    for (const l of ['[1/2] STEP 1/2: FROM docker.io/library/golang:1 AS build', '[1/2] STEP 2/2: RUN go build', '[2/2] STEP 1/4: FROM localhost/base:1', '[2/2] STEP 2/4: RUN echo ok', '[2/2] STEP 3/4: RUN echo about to fail &&     false', 'Error: building at STEP "RUN echo about to fail &&     false": exit status 1']) p.feed(l);
+    for (const l of [
+      '[1/2] STEP 1/2: FROM docker.io/library/golang:1 AS build',
+      '[1/2] STEP 2/2: RUN go build',
+      '[2/2] STEP 1/4: FROM localhost/base:1',
+      '[2/2] STEP 2/4: RUN echo ok',
+      '[2/2] STEP 3/4: RUN echo about to fail &&     false',
+      'Error: building at STEP "RUN echo about to fail &&     false": exit status 1',
+    ])
+      p.feed(l);
     const ins = failingInstruction(model, p);
     assert.deepEqual([ins?.range.start.line, ins?.range.end.line], [6, 7]);
   });

@@ -327,7 +327,8 @@ function analyseRun(model: ContainerfileModel, info: InstructionInfo): void {
       if (w.order !== c.order || (w.path !== '/etc/passwd' && w.path !== '/etc/group') || !w.content) continue;
       for (const line of w.content.split('\n')) {
         const name = /^([a-z_][\w.-]*\$?):/i.exec(line)?.[1];
-        if (name) info.users.push({ kind: 'user', what: w.path === '/etc/passwd' ? 'user' : 'group', name, range: w.range, order: c.order });
+        if (name)
+          info.users.push({ kind: 'user', what: w.path === '/etc/passwd' ? 'user' : 'group', name, range: w.range, order: c.order });
       }
     }
     const u = userEffect(c);
