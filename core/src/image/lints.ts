@@ -38,42 +38,92 @@ export interface ImageLintResult {
 }
 
 export const IMAGE_LINTS: ImageLintMeta[] = [
-  { name: 'api-base-directories', type: 'fatal', description: 'Verify that expected base API directories exist.', hint: 'Never remove `/var`, `/tmp`, `/run`, `/proc`, `/sys` or `/dev`, nor replace them with links; empty them (`rm -rf /tmp/*`) instead.' },
-  { name: 'baseimage-composefs', type: 'warning', description: 'Check that composefs is enabled for ostree.', hint: 'Ship `/usr/lib/ostree/prepare-root.conf` with `[composefs]` `enabled = true`, and regenerate the initramfs after changing it.' },
+  {
+    name: 'api-base-directories',
+    type: 'fatal',
+    description: 'Verify that expected base API directories exist.',
+    hint: 'Never remove `/var`, `/tmp`, `/run`, `/proc`, `/sys` or `/dev`, nor replace them with links; empty them (`rm -rf /tmp/*`) instead.',
+  },
+  {
+    name: 'baseimage-composefs',
+    type: 'warning',
+    description: 'Check that composefs is enabled for ostree.',
+    hint: 'Ship `/usr/lib/ostree/prepare-root.conf` with `[composefs]` `enabled = true`, and regenerate the initramfs after changing it.',
+  },
   {
     name: 'baseimage-root',
     type: 'fatal',
     description: 'Check that expected files are present in the root of the filesystem, such as /sysroot and the /ostree link.',
+    hint: 'A custom base needs `mkdir -p /sysroot && ln -s sysroot/ostree /ostree`.',
   },
-  { name: 'bootc-kargs', type: 'fatal', description: 'Verify syntax of /usr/lib/bootc/kargs.d.', hint: 'Files in `/usr/lib/bootc/kargs.d/*.toml` may only have `kargs = ["…"]` and `match-architectures = ["x86_64", …]` (the typing-time rule `kargs-syntax` points at the key).' },
+  {
+    name: 'bootc-kargs',
+    type: 'fatal',
+    description: 'Verify syntax of /usr/lib/bootc/kargs.d.',
+    hint: 'Files in `/usr/lib/bootc/kargs.d/*.toml` may only have `kargs = ["…"]` and `match-architectures = ["x86_64", …]` (the typing-time rule `kargs-syntax` points at the key).',
+  },
   {
     name: 'buildah-injected',
     type: 'warning',
     rootType: 'alternative',
     description: 'Check for an invalid /etc/hostname or /etc/resolv.conf that may have been injected by a container build system.',
+    hint: 'Do not leave empty `/etc/hostname` or `/etc/resolv.conf`: the builder bind-mounts them during RUN. COPY a real file or configure them at runtime.',
   },
-  { name: 'etc-usretc', type: 'fatal', description: 'Verify that only one of /etc or /usr/etc exist.', hint: 'Write configuration to `/etc` (or `/usr/lib`), never to `/usr/etc`.' },
+  {
+    name: 'etc-usretc',
+    type: 'fatal',
+    description: 'Verify that only one of /etc or /usr/etc exist.',
+    hint: 'Write configuration to `/etc` (or `/usr/lib`), never to `/usr/etc`.',
+  },
   {
     name: 'kernel',
     type: 'fatal',
     description: 'Check for multiple kernels, i.e. multiple directories of the form /usr/lib/modules/$kver.',
+    hint: 'Keep exactly one `/usr/lib/modules/$kver` with a `vmlinuz`: remove the old kernel packages and their module directory when you swap kernels.',
   },
-  { name: 'nonempty-boot', type: 'warning', description: 'The /boot directory should be present, but empty.', hint: 'Keep `/boot` present and empty: copy the kernel into `/usr/lib/modules/$kver/` and `rm -rf /boot/*` in the same RUN, or use `RUN --mount=type=tmpfs,target=/boot`.' },
-  { name: 'nonempty-run-tmp', type: 'warning', description: 'The /run and /tmp directories should be empty in container images.', hint: 'Use `RUN --mount=type=tmpfs,target=/run --mount=type=tmpfs,target=/tmp` on build steps, or remove the files in the same RUN.' },
+  {
+    name: 'nonempty-boot',
+    type: 'warning',
+    description: 'The /boot directory should be present, but empty.',
+    hint: 'Keep `/boot` present and empty: copy the kernel into `/usr/lib/modules/$kver/` and `rm -rf /boot/*` in the same RUN, or use `RUN --mount=type=tmpfs,target=/boot`.',
+  },
+  {
+    name: 'nonempty-run-tmp',
+    type: 'warning',
+    description: 'The /run and /tmp directories should be empty in container images.',
+    hint: 'Use `RUN --mount=type=tmpfs,target=/run --mount=type=tmpfs,target=/tmp` on build steps, or remove the files in the same RUN.',
+  },
   {
     name: 'sysusers',
     type: 'warning',
     description:
       'Check for users in /etc/passwd and groups in /etc/group that do not have corresponding systemd sysusers.d entries in /usr/lib/sysusers.d.',
+    hint: 'Declare users and groups in `/usr/lib/sysusers.d/*.conf` (`u name - "description" /var/lib/name -`).',
   },
-  { name: 'utf8', type: 'fatal', description: 'Check for non-UTF8 filenames.', hint: 'Rename files whose names are not valid UTF-8; the ostree backend cannot store them.' },
-  { name: 'var-log', type: 'warning', description: 'Check for non-empty regular files in /var/log.', hint: 'Remove logs in the same RUN (`rm -rf /var/log/*`) or keep them out with `RUN --mount=type=cache,target=/var/log`.' },
-  { name: 'var-run', type: 'fatal', description: 'Check for /var/run being a physical directory; this is always a bug.', hint: 'Keep `/var/run` a link to `../run`: `rm -rf /var/run && ln -s ../run /var/run`.' },
+  {
+    name: 'utf8',
+    type: 'fatal',
+    description: 'Check for non-UTF8 filenames.',
+    hint: 'Rename files whose names are not valid UTF-8; the ostree backend cannot store them.',
+  },
+  {
+    name: 'var-log',
+    type: 'warning',
+    description: 'Check for non-empty regular files in /var/log.',
+    hint: 'Remove logs in the same RUN (`rm -rf /var/log/*`) or keep them out with `RUN --mount=type=cache,target=/var/log`.',
+  },
+  {
+    name: 'var-run',
+    type: 'fatal',
+    description: 'Check for /var/run being a physical directory; this is always a bug.',
+    hint: 'Keep `/var/run` a link to `../run`: `rm -rf /var/run && ln -s ../run /var/run`.',
+  },
   {
     name: 'var-tmpfiles',
     type: 'warning',
     rootType: 'running',
     description: 'Check for content in /var that does not have corresponding systemd tmpfiles.d entries.',
+    hint: 'Keep `/var` empty in the image; declare directories and links with `/usr/lib/tmpfiles.d/*.conf` or `StateDirectory=`, and ship data under `/usr/share`.',
   },
 ];
 
