@@ -1,0 +1,377 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, killTree, run, type CommandSpec } from '../process/run';
+import type { PodmanTarget } from '../podman/podman';
+import { BootStateTracker, type BootState, type StateEvent } from './boot-states';
+import { freePort, makeSshKey, prepareQuickBoot, type QuickArtifacts } from './prepare';
+import { kvmUsable, qemuCommand, quickAppend, sshKeyTmpfiles } from './qemu';
+
+export interface VmOptions extends PodmanTarget {
+  image: string;
+  mode?: 'quick';
+  memoryMb?: number;
+  cpus?: number;
+  /** `auto` uses KVM when /dev/kvm is usable. */
+  kvm?: 'auto' | 'on' | 'off';
+  qemuPath?: string;
+  cacheDir?: string;
+  /** Per-VM state (keys, console log); a temp dir when unset. */
+  stateDir?: string;
+  kernelArgs?: string[];
+  qemuArgs?: string[];
+  seedImage?: string;
+  log?: (line: string) => void;
+}
+
+/** The run's boot record: phase times (seconds since QEMU started) and what the guest reports. */
+export interface BootRecord {
+  image: string;
+  imageId?: string;
+  mode: 'quick' | 'install';
+  accel: 'kvm' | 'tcg';
+  cached: boolean;
+  prepareSeconds: number;
+  states: StateEvent[];
+  systemdAnalyze?: { firmware?: number; loader?: number; kernel?: number; initrd?: number; userspace?: number; total?: number; raw: string };
+  blame?: { unit: string; seconds: number }[];
+  failedUnits?: string[];
+  memoryUsedBytes?: number;
+  memoryTotalBytes?: number;
+  diskUsedBytes?: number;
+  diskSizeBytes?: number;
+  sshPort: number;
+  consoleLog: string;
+  failure?: string;
+}
+
+const SSH_OPTS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5'];
+
+/** Parses `systemd-analyze` ("Startup finished in 1.2s (kernel) + 3.4s (userspace) = 4.6s"). */
+export function parseSystemdAnalyze(text: string): NonNullable<BootRecord['systemdAnalyze']> {
+  const out: NonNullable<BootRecord['systemdAnalyze']> = { raw: text.trim().split('\n')[0] ?? '' };
+  const seconds = (v: string): number => {
+    let total = 0;
+    for (const m of v.matchAll(/([\d.]+)(min|ms|s|h)/g)) {
+      const n = Number(m[1]);
+      total += m[2] === 'min' ? n * 60 : m[2] === 'ms' ? n / 1000 : m[2] === 'h' ? n * 3600 : n;
+    }
+    return Math.round(total * 1000) / 1000;
+  };
+  for (const m of text.matchAll(/((?:[\d.]+(?:min|ms|s|h)\s*)+)\((firmware|loader|kernel|initrd|userspace)\)/g)) {
+    out[m[2] as 'kernel'] = seconds(m[1] ?? '');
+  }
+  const total = /=\s*((?:[\d.]+(?:min|ms|s|h)\s*)+)/.exec(text);
+  if (total) out.total = seconds(total[1] ?? '');
+  return out;
+}
+
+export function parseBlame(text: string, top = 10): { unit: string; seconds: number }[] {
+  return text
+    .split('\n')
+    .map((l) => /^\s*((?:[\d.]+(?:min|ms|s|h)\s*)+)\s+(\S+)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .slice(0, top)
+    .map((m) => ({ unit: m[2] ?? '', seconds: parseSystemdAnalyze(`(kernel) ${m[1]}(kernel)`).kernel ?? 0 }));
+}
+
+/**
+ * One QEMU VM of an image. `start()` prepares (cached) artifacts and launches QEMU; states are
+ * read from the serial log; `stop()` quits QEMU over QMP, kills its process group if needed, and
+ * removes sockets and temp files.
+ */
+export class Vm extends EventEmitter {
+  readonly id = `vm-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  sshPort = 0;
+  privateKey = '';
+  accel: 'kvm' | 'tcg' = 'tcg';
+  artifacts?: QuickArtifacts;
+  readonly runtimeDir: string;
+  readonly stateDir: string;
+  readonly consoleLog: string;
+  readonly serialSocket: string;
+  readonly qmpSocket: string;
+  startedAt = 0;
+  proc?: ChildProcess;
+  exited?: { code: number | null; signal: NodeJS.Signals | null };
+  tracker: BootStateTracker;
+  commandLine = '';
+  private logOffset = 0;
+  private poll?: NodeJS.Timeout;
+  private sshPoll?: NodeJS.Timeout;
+  private stderr = '';
+  private readonly ownsState: boolean;
+  private prepareSeconds = 0;
+
+  constructor(private readonly o: VmOptions) {
+    super();
+    this.runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-vm-'));
+    this.ownsState = !o.stateDir;
+    this.stateDir = o.stateDir ?? this.runtimeDir;
+    fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    this.consoleLog = path.join(this.stateDir, 'console.log');
+    this.serialSocket = path.join(this.runtimeDir, 'serial.sock');
+    this.qmpSocket = path.join(this.runtimeDir, 'qmp.sock');
+    this.tracker = new BootStateTracker(() => (this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0));
+  }
+
+  get state(): BootState {
+    if (this.exited && this.tracker.state !== 'failed') return this.tracker.state === 'ssh' || this.tracker.state === 'login' ? 'stopped' : 'failed';
+    return this.tracker.state;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    const t0 = Date.now();
+    const kvm = this.o.kvm === 'off' ? false : this.o.kvm === 'on' ? true : kvmUsable().usable;
+    if (this.o.kvm === 'on' && !kvmUsable().usable) throw new Error(`KVM was requested but ${kvmUsable().reason ?? 'is not usable'}`);
+    this.accel = kvm ? 'kvm' : 'tcg';
+    if (!kvm) this.o.log?.(`No usable KVM (${kvmUsable().reason ?? ''}): running under TCG software emulation, which is much slower.`);
+    this.artifacts = await prepareQuickBoot({ ...this.o, log: this.o.log }, { signal });
+    const key = await makeSshKey(path.join(this.stateDir, 'ssh'), { signal });
+    this.privateKey = key.privateKey;
+    this.sshPort = await freePort();
+    this.prepareSeconds = (Date.now() - t0) / 1000;
+    const spec: CommandSpec = qemuCommand({
+      qemuPath: this.o.qemuPath,
+      memoryMb: this.o.memoryMb ?? 2048,
+      cpus: this.o.cpus ?? Math.min(4, os.cpus().length),
+      kvm,
+      direct: { kernel: this.artifacts.kernel, initrd: this.artifacts.initrd, rootDisk: this.artifacts.rootDisk, append: quickAppend(this.o.kernelArgs) },
+      sshPort: this.sshPort,
+      credentials: { 'tmpfiles.extra': sshKeyTmpfiles(key.publicKey) },
+      serialSocket: this.serialSocket,
+      serialLog: this.consoleLog,
+      qmpSocket: this.qmpSocket,
+      seedImage: this.o.seedImage,
+      extraArgs: this.o.qemuArgs,
+    });
+    this.commandLine = describe(spec);
+    this.o.log?.(`$ ${this.commandLine}`);
+    if (signal?.aborted) throw new Error('Cancelled');
+    this.startedAt = Date.now();
+    const proc = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    proc.stderr?.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-8000);
+    });
+    await new Promise<void>((resolve, reject) => {
+      proc.once('spawn', () => resolve());
+      proc.once('error', (e: NodeJS.ErrnoException) =>
+        reject(e.code === 'ENOENT' ? new Error(`${spec.command} was not found: install QEMU (Fedora: sudo dnf install qemu-system-x86; Debian/Ubuntu: sudo apt-get install qemu-system-x86).`) : e),
+      );
+    });
+    proc.once('exit', (code, sig) => {
+      this.exited = { code, signal: sig };
+      this.readLog();
+      this.stopPolling();
+      if (this.tracker.state !== 'ssh' && !this.stopping) {
+        const tail = this.stderr.trim() || this.consoleTail(10);
+        this.tracker.failure ??= `QEMU exited (${sig ?? `code ${code}`}) before the VM was ready${tail ? `: ${tail}` : ''}`;
+      }
+      this.emit('exit', this.exited);
+    });
+    this.poll = setInterval(() => this.readLog(), 200);
+    this.sshPoll = setInterval(() => void this.probeSsh(), 1500);
+  }
+
+  private stopping = false;
+  private probing = false;
+
+  private readLog(): void {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(this.consoleLog, 'r');
+      const size = fs.fstatSync(fd).size;
+      if (size <= this.logOffset) return;
+      const buf = Buffer.alloc(size - this.logOffset);
+      fs.readSync(fd, buf, 0, buf.length, this.logOffset);
+      this.logOffset = size;
+      const text = buf.toString('utf8');
+      this.emit('console', text);
+      for (const ev of this.tracker.feed(text)) this.emit('state', ev);
+    } catch {
+      // not created yet
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  private async probeSsh(): Promise<void> {
+    if (this.probing || this.exited || this.tracker.state === 'ssh' || this.tracker.state === 'failed') return;
+    this.probing = true;
+    try {
+      const r = await this.ssh(['true'], 10_000);
+      if (r.exitCode === 0 && (this.tracker.state as BootState) !== 'ssh') {
+        this.readLog();
+        this.emit('state', this.tracker.sshReady());
+        if (this.sshPoll) clearInterval(this.sshPoll);
+      }
+    } catch {
+      // not up yet
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** Runs a command in the guest over SSH (argv joined by ssh; no local shell involved). */
+  ssh(command: string[], timeoutMs = 60_000): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    return run({ command: 'ssh', args: [...SSH_OPTS, '-i', this.privateKey, '-p', String(this.sshPort), 'root@127.0.0.1', '--', ...command] }, { timeoutMs });
+  }
+
+  /** The `ssh` command line a user can paste, and a `~/.ssh/config` host entry for Remote - SSH. */
+  sshCommandLine(): string[] {
+    return ['ssh', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-i', this.privateKey, '-p', String(this.sshPort), 'root@127.0.0.1'];
+  }
+
+  sshConfigEntry(host = `bootc-lab-${this.id}`): string {
+    return `Host ${host}\n  HostName 127.0.0.1\n  Port ${this.sshPort}\n  User root\n  IdentityFile ${this.privateKey}\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n`;
+  }
+
+  /** Resolves when the state is reached; rejects on failure, QEMU exit or timeout (with the console tail). */
+  waitFor(state: 'login' | 'ssh', timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const order = ['starting', 'kernel', 'initrd', 'switch-root', 'userspace', 'login', 'ssh'];
+    const reached = (): boolean => this.tracker.events.some((e) => order.indexOf(e.state) >= order.indexOf(state));
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error): void => {
+        clearTimeout(timer);
+        clearInterval(check);
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = (): void => done(new Error('Cancelled'));
+      const check = setInterval(() => {
+        if (reached()) done();
+        else if (this.tracker.failure) done(new Error(`Boot failed: ${this.tracker.failure}\n${this.consoleTail(15)}`));
+        else if (this.exited) done(new Error(`QEMU exited before ${state}: ${this.tracker.failure ?? ''}\n${this.consoleTail(15)}`));
+      }, 100);
+      const timer = setTimeout(() => done(new Error(`The VM did not reach ${state} within ${Math.round(timeoutMs / 1000)} s (last state: ${this.tracker.state}). Last console lines:\n${this.consoleTail(15)}`)), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  consoleTail(lines: number): string {
+    try {
+      return fs
+        .readFileSync(this.consoleLog, 'utf8')
+        .replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '')
+        .replace(/\r/g, '')
+        .trimEnd()
+        .split('\n')
+        .slice(-lines)
+        .join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  /** systemd-analyze, blame, failed units, memory and disk use; needs SSH. */
+  async bootRecord(): Promise<BootRecord> {
+    const rec: BootRecord = {
+      image: this.o.image,
+      imageId: this.artifacts?.imageId,
+      mode: 'quick',
+      accel: this.accel,
+      cached: !!this.artifacts?.cached,
+      prepareSeconds: Math.round(this.prepareSeconds * 1000) / 1000,
+      states: this.tracker.events,
+      sshPort: this.sshPort,
+      consoleLog: this.consoleLog,
+      failure: this.tracker.failure,
+    };
+    if (this.tracker.state !== 'ssh') return rec;
+    for (let i = 0; i < 30; i++) {
+      const a = await this.ssh(['systemd-analyze'], 30_000).catch(() => undefined);
+      if (a && a.exitCode === 0) {
+        rec.systemdAnalyze = parseSystemdAnalyze(a.stdout);
+        break;
+      }
+      // "Bootup is not yet finished": wait for the remaining units.
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const blame = await this.ssh(['systemd-analyze', 'blame', '--no-pager'], 30_000).catch(() => undefined);
+    if (blame?.exitCode === 0) rec.blame = parseBlame(blame.stdout);
+    const failed = await this.ssh(['systemctl', '--failed', '--no-legend', '--plain', '--no-pager'], 30_000).catch(() => undefined);
+    if (failed) rec.failedUnits = failed.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter(Boolean);
+    const mem = await this.ssh(['cat', '/proc/meminfo'], 30_000).catch(() => undefined);
+    if (mem?.exitCode === 0) {
+      const kb = (k: string): number | undefined => {
+        const m = new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(mem.stdout);
+        return m ? Number(m[1]) * 1024 : undefined;
+      };
+      rec.memoryTotalBytes = kb('MemTotal');
+      const avail = kb('MemAvailable');
+      if (rec.memoryTotalBytes !== undefined && avail !== undefined) rec.memoryUsedBytes = rec.memoryTotalBytes - avail;
+    }
+    const df = await this.ssh(['df', '-B1', '--output=used,size', '/'], 30_000).catch(() => undefined);
+    const m = df ? /(\d+)\s+(\d+)\s*$/.exec(df.stdout.trim()) : undefined;
+    if (m) {
+      rec.diskUsedBytes = Number(m[1]);
+      rec.diskSizeBytes = Number(m[2]);
+    }
+    return rec;
+  }
+
+  private stopPolling(): void {
+    if (this.poll) clearInterval(this.poll);
+    if (this.sshPoll) clearInterval(this.sshPoll);
+    this.poll = undefined;
+    this.sshPoll = undefined;
+  }
+
+  /** Sends one QMP command (after the capabilities handshake). */
+  private qmp(command: string, timeoutMs = 3000): Promise<boolean> {
+    return new Promise((resolve) => {
+      const sock = net.createConnection(this.qmpSocket);
+      let buf = '';
+      let sent = false;
+      const finish = (ok: boolean): void => {
+        clearTimeout(t);
+        sock.destroy();
+        resolve(ok);
+      };
+      const t = setTimeout(() => finish(false), timeoutMs);
+      sock.on('error', () => finish(false));
+      sock.on('close', () => finish(sent));
+      sock.on('data', (d) => {
+        buf += d.toString();
+        if (!sent && buf.includes('"QMP"')) {
+          sock.write('{"execute":"qmp_capabilities"}\n');
+          sock.write(`{"execute":"${command}"}\n`);
+          sent = true;
+        }
+      });
+    });
+  }
+
+  /** Stops QEMU (QMP quit, then SIGTERM/SIGKILL of its group) and removes sockets and temp files. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.stopPolling();
+    const p = this.proc;
+    if (p && !this.exited) {
+      const exited = new Promise<void>((r) => (this.exited ? r() : p.once('exit', () => r())));
+      await this.qmp('quit');
+      const graceful = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+      if (!graceful) {
+        killTree(p.pid, 'SIGTERM');
+        const termed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+        if (!termed) {
+          killTree(p.pid, 'SIGKILL');
+          await exited;
+        }
+      }
+    }
+    this.readLog();
+    fs.rmSync(this.runtimeDir === this.stateDir ? path.join(this.runtimeDir, 'ssh') : this.runtimeDir, { recursive: true, force: true });
+    for (const s of [this.serialSocket, this.qmpSocket]) fs.rmSync(s, { force: true });
+    if (this.ownsState && this.runtimeDir === this.stateDir) {
+      // Keep the console log for the record; everything else goes.
+      for (const f of fs.existsSync(this.runtimeDir) ? fs.readdirSync(this.runtimeDir) : []) if (f !== 'console.log') fs.rmSync(path.join(this.runtimeDir, f), { recursive: true, force: true });
+    }
+    this.emit('stopped');
+  }
+}
