@@ -23,6 +23,7 @@ Usage:
   bootc-lab rules [--format text|json]
   bootc-lab build [FILE] [--context DIR] [--tag TAG] [--build-arg K=V]... [--target STAGE] [--isolation X] [--connection NAME] [--no-lint]
   bootc-lab lint-image IMAGE [--file Containerfile] [--format text|json] [--no-bootc] [--raw]
+  bootc-lab boot IMAGE [--mode quick|install] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--json]
   bootc-lab lsp --stdio
 
 lint exits 0 when no error-severity finding is reported, 1 when at least one is,
@@ -30,6 +31,7 @@ and 2 on a usage or read error. FILE may be - for standard input.
 `;
 
 import { CliError, UsageError, buildCommandCli, lintImageCommand } from './image-commands';
+import { bootCommand } from './boot-command';
 
 function out(s: string): void {
   process.stdout.write(s);
@@ -145,6 +147,8 @@ export async function main(argv: string[]): Promise<number> {
         return await buildCommandCli(rest);
       case 'lint-image':
         return await lintImageCommand(rest);
+      case 'boot':
+        return await bootCommand(rest);
       case 'lsp':
         return await lspCommand(rest);
       case '--version':

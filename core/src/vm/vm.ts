@@ -7,12 +7,14 @@ import * as path from 'node:path';
 import { describe, killTree, run, type CommandSpec } from '../process/run';
 import type { PodmanTarget } from '../podman/podman';
 import { BootStateTracker, type BootState, type StateEvent } from './boot-states';
-import { freePort, makeSshKey, prepareQuickBoot, type QuickArtifacts } from './prepare';
+import { prepareInstallBoot, type InstallArtifacts } from './install';
+import { defaultCacheDir, freePort, makeSshKey, prepareQuickBoot, type QuickArtifacts } from './prepare';
 import { kvmUsable, qemuCommand, quickAppend, sshKeyTmpfiles } from './qemu';
 
 export interface VmOptions extends PodmanTarget {
   image: string;
-  mode?: 'quick';
+  mode?: 'quick' | 'install';
+  firmware?: string;
   memoryMb?: number;
   cpus?: number;
   /** `auto` uses KVM when /dev/kvm is usable. */
@@ -46,6 +48,18 @@ export interface BootRecord {
   sshPort: number;
   consoleLog: string;
   failure?: string;
+}
+
+/** Keeps the newest `keep` run directories (console logs); older ones go. */
+export function pruneRuns(dir: string, keep: number, current?: string): void {
+  if (!fs.existsSync(dir)) return;
+  const runs = fs
+    .readdirSync(dir)
+    .map((n) => path.join(dir, n))
+    .filter((p) => p !== current)
+    .map((p) => ({ p, t: fs.statSync(p).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const r of runs.slice(Math.max(0, keep - 1))) fs.rmSync(r.p, { recursive: true, force: true });
 }
 
 const SSH_OPTS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5'];
@@ -89,6 +103,7 @@ export class Vm extends EventEmitter {
   privateKey = '';
   accel: 'kvm' | 'tcg' = 'tcg';
   artifacts?: QuickArtifacts;
+  install?: InstallArtifacts;
   readonly runtimeDir: string;
   readonly stateDir: string;
   readonly consoleLog: string;
@@ -103,15 +118,15 @@ export class Vm extends EventEmitter {
   private poll?: NodeJS.Timeout;
   private sshPoll?: NodeJS.Timeout;
   private stderr = '';
-  private readonly ownsState: boolean;
   private prepareSeconds = 0;
 
   constructor(private readonly o: VmOptions) {
     super();
     this.runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-vm-'));
-    this.ownsState = !o.stateDir;
-    this.stateDir = o.stateDir ?? this.runtimeDir;
+    // The console log outlives the VM (it is part of the run's record); sockets and keys do not.
+    this.stateDir = o.stateDir ?? path.join(path.dirname(o.cacheDir ?? defaultCacheDir()), 'runs', this.id);
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    pruneRuns(path.dirname(this.stateDir), 20, this.stateDir);
     this.consoleLog = path.join(this.stateDir, 'console.log');
     this.serialSocket = path.join(this.runtimeDir, 'serial.sock');
     this.qmpSocket = path.join(this.runtimeDir, 'qmp.sock');
@@ -129,7 +144,10 @@ export class Vm extends EventEmitter {
     if (this.o.kvm === 'on' && !kvmUsable().usable) throw new Error(`KVM was requested but ${kvmUsable().reason ?? 'is not usable'}`);
     this.accel = kvm ? 'kvm' : 'tcg';
     if (!kvm) this.o.log?.(`No usable KVM (${kvmUsable().reason ?? ''}): running under TCG software emulation, which is much slower.`);
-    this.artifacts = await prepareQuickBoot({ ...this.o, log: this.o.log }, { signal });
+    let install: InstallArtifacts | undefined;
+    if (this.o.mode === 'install') install = await prepareInstallBoot({ ...this.o, runDir: this.runtimeDir, log: this.o.log }, { signal });
+    else this.artifacts = await prepareQuickBoot({ ...this.o, log: this.o.log }, { signal });
+    this.install = install;
     const key = await makeSshKey(path.join(this.stateDir, 'ssh'), { signal });
     this.privateKey = key.privateKey;
     this.sshPort = await freePort();
@@ -139,7 +157,8 @@ export class Vm extends EventEmitter {
       memoryMb: this.o.memoryMb ?? 2048,
       cpus: this.o.cpus ?? Math.min(4, os.cpus().length),
       kvm,
-      direct: { kernel: this.artifacts.kernel, initrd: this.artifacts.initrd, rootDisk: this.artifacts.rootDisk, append: quickAppend(this.o.kernelArgs) },
+      direct: this.artifacts ? { kernel: this.artifacts.kernel, initrd: this.artifacts.initrd, rootDisk: this.artifacts.rootDisk, append: quickAppend(this.o.kernelArgs) } : undefined,
+      disk: install ? { path: install.overlay, format: 'qcow2', firmwareCode: install.firmwareCode, firmwareVars: install.firmwareVars } : undefined,
       sshPort: this.sshPort,
       credentials: { 'tmpfiles.extra': sshKeyTmpfiles(key.publicKey) },
       serialSocket: this.serialSocket,
@@ -272,10 +291,10 @@ export class Vm extends EventEmitter {
   async bootRecord(): Promise<BootRecord> {
     const rec: BootRecord = {
       image: this.o.image,
-      imageId: this.artifacts?.imageId,
-      mode: 'quick',
+      imageId: this.artifacts?.imageId ?? this.install?.imageId,
+      mode: this.o.mode ?? 'quick',
       accel: this.accel,
-      cached: !!this.artifacts?.cached,
+      cached: !!(this.artifacts?.cached ?? this.install?.cached),
       prepareSeconds: Math.round(this.prepareSeconds * 1000) / 1000,
       states: this.tracker.events,
       sshPort: this.sshPort,
@@ -366,12 +385,8 @@ export class Vm extends EventEmitter {
       }
     }
     this.readLog();
-    fs.rmSync(this.runtimeDir === this.stateDir ? path.join(this.runtimeDir, 'ssh') : this.runtimeDir, { recursive: true, force: true });
-    for (const s of [this.serialSocket, this.qmpSocket]) fs.rmSync(s, { force: true });
-    if (this.ownsState && this.runtimeDir === this.stateDir) {
-      // Keep the console log for the record; everything else goes.
-      for (const f of fs.existsSync(this.runtimeDir) ? fs.readdirSync(this.runtimeDir) : []) if (f !== 'console.log') fs.rmSync(path.join(this.runtimeDir, f), { recursive: true, force: true });
-    }
+    fs.rmSync(this.runtimeDir, { recursive: true, force: true });
+    fs.rmSync(path.join(this.stateDir, 'ssh'), { recursive: true, force: true });
     this.emit('stopped');
   }
 }

@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { imageHasBootc } from '../../core/src/vm/install';
+import { ImageNotBootableError } from '../../core/src/vm/prepare';
+import { Vm, type BootRecord } from '../../core/src/vm/vm';
+import { CliError, UsageError } from './image-commands';
+
+const err = (s: string): boolean => process.stderr.write(s);
+
+/**
+ * `bootc-lab boot IMAGE`: boots, waits for login or SSH, optionally runs a command over SSH,
+ * stops the VM and exits with the command's status (1 on timeout or boot failure).
+ */
+export async function bootCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      mode: { type: 'string', default: 'quick' },
+      wait: { type: 'string' },
+      exec: { type: 'string' },
+      timeout: { type: 'string', default: '300' },
+      memory: { type: 'string', default: '2048' },
+      cpus: { type: 'string', default: '2' },
+      json: { type: 'boolean', default: false },
+      accel: { type: 'string', default: 'auto' },
+      'kernel-arg': { type: 'string', multiple: true, default: [] },
+      'cache-dir': { type: 'string' },
+      podman: { type: 'string' },
+      qemu: { type: 'string' },
+    },
+  });
+  const image = positionals[0];
+  if (!image || positionals.length > 1) throw new UsageError('boot needs exactly one IMAGE');
+  if (values.mode !== 'quick' && values.mode !== 'install') throw new UsageError(`--mode ${values.mode}: expected quick or install`);
+  const wait = values.wait ?? (values.exec ? 'ssh' : 'login');
+  if (wait !== 'login' && wait !== 'ssh') throw new UsageError(`--wait ${wait}: expected login or ssh`);
+  if (values.exec && wait !== 'ssh') throw new UsageError('--exec needs --wait ssh');
+  const num = (name: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} ${v}: expected a number >= ${min}`);
+    return n;
+  };
+  const timeoutMs = num('timeout', values.timeout, 1) * 1000;
+  const memoryMb = num('memory', values.memory, 256);
+  const cpus = num('cpus', values.cpus, 1);
+  if (!['auto', 'kvm', 'tcg'].includes(values.accel ?? '')) throw new UsageError('--accel: expected auto, kvm or tcg');
+  const log = (l: string): void => {
+    if (!values.json) err(`${l}\n`);
+  };
+  const ac = new AbortController();
+  const onSig = (): void => ac.abort();
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
+
+  if (values.mode === 'install') {
+    if (!(await imageHasBootc({ image, podmanPath: values.podman }))) {
+      throw new CliError(`${image} does not contain bootc (/usr/bin/bootc), so it cannot install itself to a disk. Use --mode quick, or build FROM a bootc base image.`);
+    }
+  }
+  const vm = new Vm({ image, mode: values.mode, memoryMb, cpus, kvm: values.accel === 'kvm' ? 'on' : values.accel === 'tcg' ? 'off' : 'auto', cacheDir: values['cache-dir'], kernelArgs: values['kernel-arg'], podmanPath: values.podman, qemuPath: values.qemu, log });
+  vm.on('state', (e: { state: string; at: number }) => log(`[${e.at.toFixed(1)} s] ${e.state}`));
+  let exitCode = 1;
+  let record: BootRecord | undefined;
+  let exec: { exitCode: number; stdout: string; stderr: string } | undefined;
+  let failure: string | undefined;
+  try {
+    await vm.start(ac.signal);
+    await vm.waitFor(wait, timeoutMs, ac.signal);
+    if (values.exec) {
+      exec = await vm.ssh([values.exec], timeoutMs);
+      if (!values.json) {
+        process.stdout.write(exec.stdout);
+        err(exec.stderr);
+      }
+      exitCode = exec.exitCode;
+    } else exitCode = 0;
+    if (wait === 'ssh') record = await vm.bootRecord();
+  } catch (e) {
+    failure = e instanceof ImageNotBootableError ? e.message : (e as Error).message;
+    if (!values.json) err(`bootc-lab: ${failure}\n`);
+    exitCode = 1;
+  } finally {
+    await vm.stop();
+    process.removeListener('SIGINT', onSig);
+    process.removeListener('SIGTERM', onSig);
+  }
+  record ??= { image, mode: values.mode, accel: vm.accel, cached: !!vm.artifacts?.cached, prepareSeconds: 0, states: vm.tracker.events, sshPort: vm.sshPort, consoleLog: vm.consoleLog, failure: vm.tracker.failure };
+  if (values.json) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          ...record,
+          exec: exec ? { command: values.exec, exitCode: exec.exitCode, stdout: exec.stdout, stderr: exec.stderr } : undefined,
+          error: failure,
+          consoleTail: failure ? vm.consoleTail(20) : undefined,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else if (record.systemdAnalyze) {
+    err(`${record.systemdAnalyze.raw}\n`);
+  }
+  return exitCode;
+}
