@@ -54,10 +54,23 @@ export async function bootCommand(argv: string[]): Promise<number> {
 
   if (values.mode === 'install') {
     if (!(await imageHasBootc({ image, podmanPath: values.podman }))) {
-      throw new CliError(`${image} does not contain bootc (/usr/bin/bootc), so it cannot install itself to a disk. Use --mode quick, or build FROM a bootc base image.`);
+      throw new CliError(
+        `${image} does not contain bootc (/usr/bin/bootc), so it cannot install itself to a disk. Use --mode quick, or build FROM a bootc base image.`,
+      );
     }
   }
-  const vm = new Vm({ image, mode: values.mode, memoryMb, cpus, kvm: values.accel === 'kvm' ? 'on' : values.accel === 'tcg' ? 'off' : 'auto', cacheDir: values['cache-dir'], kernelArgs: values['kernel-arg'], podmanPath: values.podman, qemuPath: values.qemu, log });
+  const vm = new Vm({
+    image,
+    mode: values.mode,
+    memoryMb,
+    cpus,
+    kvm: values.accel === 'kvm' ? 'on' : values.accel === 'tcg' ? 'off' : 'auto',
+    cacheDir: values['cache-dir'],
+    kernelArgs: values['kernel-arg'],
+    podmanPath: values.podman,
+    qemuPath: values.qemu,
+    log,
+  });
   vm.on('state', (e: { state: string; at: number }) => log(`[${e.at.toFixed(1)} s] ${e.state}`));
   let exitCode = 1;
   let record: BootRecord | undefined;
@@ -84,7 +97,17 @@ export async function bootCommand(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSig);
     process.removeListener('SIGTERM', onSig);
   }
-  record ??= { image, mode: values.mode, accel: vm.accel, cached: !!vm.artifacts?.cached, prepareSeconds: 0, states: vm.tracker.events, sshPort: vm.sshPort, consoleLog: vm.consoleLog, failure: vm.tracker.failure };
+  record ??= {
+    image,
+    mode: values.mode,
+    accel: vm.accel,
+    cached: !!vm.artifacts?.cached,
+    prepareSeconds: 0,
+    states: vm.tracker.events,
+    sshPort: vm.sshPort,
+    consoleLog: vm.consoleLog,
+    failure: vm.tracker.failure,
+  };
   if (values.json) {
     process.stdout.write(
       JSON.stringify(

@@ -16,12 +16,19 @@ export interface StateEvent {
 const MARKERS: { state: BootState; re: RegExp }[] = [
   { state: 'kernel', re: /Linux version \d|Booting the kernel|\bLinux\b.*\bversion\b/ },
   { state: 'initrd', re: /Run \/init as init process|Loading, please wait|dracut[-:]|Trying to unpack rootfs|initrd|initramfs/i },
-  { state: 'switch-root', re: /Switching root|switch_root|run-init|Begin: Running \/scripts\/init-bottom|Mounting root file system|EXT4-fs \(vda\): mounted/ },
-  { state: 'userspace', re: /systemd\[1\]: .*(Detected virtualization|Reached target|Started )|Welcome to .*!|\[ *OK *\] (Reached|Started)/ },
+  {
+    state: 'switch-root',
+    re: /Switching root|switch_root|run-init|Begin: Running \/scripts\/init-bottom|Mounting root file system|EXT4-fs \(vda\): mounted/,
+  },
+  {
+    state: 'userspace',
+    re: /systemd\[1\]: .*(Detected virtualization|Reached target|Started )|Welcome to .*!|\[ *OK *\] (Reached|Started)/,
+  },
   { state: 'login', re: /\blogin: ?$|login:\s*$/ },
 ];
 
-const FAILURES = /Kernel panic - not syncing|VFS: Unable to mount root fs|Failed to switch root|ALERT! .* does not exist|Gave up waiting for root|You are in emergency mode|Cannot open access to console, the root account is locked|end Kernel panic/;
+const FAILURES =
+  /Kernel panic - not syncing|VFS: Unable to mount root fs|Failed to switch root|ALERT! .* does not exist|Gave up waiting for root|You are in emergency mode|Cannot open access to console, the root account is locked|end Kernel panic/;
 
 /** Follows the serial log and reports each phase once, with its time. */
 export class BootStateTracker {

@@ -30,12 +30,24 @@ export interface InstallArtifacts {
  * own copy of the UEFI variables, so the installed disk is reused untouched.
  */
 export async function prepareInstallBoot(
-  t: PodmanTarget & { image: string; cacheDir?: string; sizeGb?: number; filesystem?: string; firmware?: string; runDir: string; log?: (s: string) => void },
+  t: PodmanTarget & {
+    image: string;
+    cacheDir?: string;
+    sizeGb?: number;
+    filesystem?: string;
+    firmware?: string;
+    runDir: string;
+    log?: (s: string) => void;
+  },
   ro: RunOptions = {},
 ): Promise<InstallArtifacts> {
   const fw = findFirmware(t.firmware);
-  if (!fw) throw new Error('No UEFI firmware found for install boot: install OVMF (Fedora: sudo dnf install edk2-ovmf; Debian/Ubuntu: sudo apt-get install ovmf) or set bootcLab.vm.firmware.');
-  if (!(await imageHasBootc(t, ro))) throw new Error(`${t.image} does not contain bootc, so it cannot install itself. Use quick boot, or build FROM a bootc base image.`);
+  if (!fw)
+    throw new Error(
+      'No UEFI firmware found for install boot: install OVMF (Fedora: sudo dnf install edk2-ovmf; Debian/Ubuntu: sudo apt-get install ovmf) or set bootcLab.vm.firmware.',
+    );
+  if (!(await imageHasBootc(t, ro)))
+    throw new Error(`${t.image} does not contain bootc, so it cannot install itself. Use quick boot, or build FROM a bootc base image.`);
   const inspect = await inspectImage(t, t.image, ro);
   const sizeGb = t.sizeGb ?? 10;
   const dir = path.join(t.cacheDir ?? defaultCacheDir(), `install-${installCacheKey(inspect.Id, { filesystem: t.filesystem, sizeGb })}`);
@@ -48,7 +60,17 @@ export async function prepareInstallBoot(
     fs.closeSync(fs.openSync(baseDisk, 'w'));
     fs.truncateSync(baseDisk, sizeGb * 1024 ** 3);
     t.log?.(`Installing ${t.image} to a ${sizeGb} GiB disk with bootc install to-disk (cached afterwards)`);
-    await runChecked(installToDiskCommand({ podmanPath: t.podmanPath, image: t.image, outDir: dir, diskName: 'disk.raw', sizeGb, filesystem: t.filesystem ?? 'xfs' }), { ...ro, onStderr: (l) => t.log?.(l) });
+    await runChecked(
+      installToDiskCommand({
+        podmanPath: t.podmanPath,
+        image: t.image,
+        outDir: dir,
+        diskName: 'disk.raw',
+        sizeGb,
+        filesystem: t.filesystem ?? 'xfs',
+      }),
+      { ...ro, onStderr: (l) => t.log?.(l) },
+    );
     fs.writeFileSync(path.join(dir, 'done'), new Date().toISOString());
     cached = false;
   }

@@ -33,7 +33,11 @@ export function quickCacheKey(imageId: string): string {
 }
 
 export function installCacheKey(imageId: string, opts: { filesystem?: string; sizeGb: number }): string {
-  return crypto.createHash('sha256').update(`install-v1:${imageId}:${opts.filesystem ?? ''}:${opts.sizeGb}`).digest('hex').slice(0, 32);
+  return crypto
+    .createHash('sha256')
+    .update(`install-v1:${imageId}:${opts.filesystem ?? ''}:${opts.sizeGb}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function findKernel(root: string): { kver: string; kernel: string; initrd?: string } | undefined {
@@ -84,7 +88,10 @@ function treeBytes(root: string): number {
  * ext4 root disk made from its filesystem (`mkfs.ext4 -d`). Cached by image ID, so a second boot of
  * an unchanged image starts QEMU at once.
  */
-export async function prepareQuickBoot(t: PodmanTarget & { image: string; cacheDir?: string; mkfsPath?: string; log?: (s: string) => void }, ro: RunOptions = {}): Promise<QuickArtifacts> {
+export async function prepareQuickBoot(
+  t: PodmanTarget & { image: string; cacheDir?: string; mkfsPath?: string; log?: (s: string) => void },
+  ro: RunOptions = {},
+): Promise<QuickArtifacts> {
   const inspect = await inspectImage(t, t.image, ro);
   const key = quickCacheKey(inspect.Id);
   const dir = path.join(t.cacheDir ?? defaultCacheDir(), key);
@@ -103,8 +110,14 @@ export async function prepareQuickBoot(t: PodmanTarget & { image: string; cacheD
     const root = await mountImage(t, t.image, ro);
     try {
       const k = findKernel(root);
-      if (!k) throw new ImageNotBootableError(`${t.image} has no kernel: there is no /usr/lib/modules/$kver/vmlinuz. Install a kernel and copy it there (see the rules kernel-missing and kernel-location).`);
-      if (!k.initrd) throw new ImageNotBootableError(`${t.image} has a kernel (${k.kver}) but no /usr/lib/modules/${k.kver}/initramfs.img. Build one with dracut (see the rule initramfs-missing).`);
+      if (!k)
+        throw new ImageNotBootableError(
+          `${t.image} has no kernel: there is no /usr/lib/modules/$kver/vmlinuz. Install a kernel and copy it there (see the rules kernel-missing and kernel-location).`,
+        );
+      if (!k.initrd)
+        throw new ImageNotBootableError(
+          `${t.image} has a kernel (${k.kver}) but no /usr/lib/modules/${k.kver}/initramfs.img. Build one with dracut (see the rule initramfs-missing).`,
+        );
       fs.copyFileSync(k.kernel, path.join(tmp, 'vmlinuz'));
       fs.copyFileSync(k.initrd, path.join(tmp, 'initramfs.img'));
       const bytes = treeBytes(root);
@@ -112,12 +125,28 @@ export async function prepareQuickBoot(t: PodmanTarget & { image: string; cacheD
       const size = Math.max(2 * 1024 ** 3, Math.ceil((bytes * 1.4 + 512 * 1024 ** 2) / 1024 ** 2) * 1024 ** 2);
       t.log?.(`Making a ${(size / 1024 ** 3).toFixed(1)} GiB ext4 root disk from ${(bytes / 1024 ** 2).toFixed(0)} MiB of image content`);
       try {
-        await runChecked({ command: t.mkfsPath ?? 'mkfs.ext4', args: ['-q', '-F', '-L', 'root', '-d', root, path.join(tmp, 'root.img'), `${Math.floor(size / 1024)}k`] }, ro);
+        await runChecked(
+          {
+            command: t.mkfsPath ?? 'mkfs.ext4',
+            args: ['-q', '-F', '-L', 'root', '-d', root, path.join(tmp, 'root.img'), `${Math.floor(size / 1024)}k`],
+          },
+          ro,
+        );
       } catch (e) {
-        if (e instanceof NotFoundError) throw new Error('mkfs.ext4 was not found: install e2fsprogs (Fedora: sudo dnf install e2fsprogs; Debian/Ubuntu: sudo apt-get install e2fsprogs).');
+        if (e instanceof NotFoundError)
+          throw new Error(
+            'mkfs.ext4 was not found: install e2fsprogs (Fedora: sudo dnf install e2fsprogs; Debian/Ubuntu: sudo apt-get install e2fsprogs).',
+          );
         throw e;
       }
-      const art: Omit<QuickArtifacts, 'cached'> = { imageId: inspect.Id, kver: k.kver, kernel: path.join(dir, 'vmlinuz'), initrd: path.join(dir, 'initramfs.img'), rootDisk: path.join(dir, 'root.img'), rootfsBytes: bytes };
+      const art: Omit<QuickArtifacts, 'cached'> = {
+        imageId: inspect.Id,
+        kver: k.kver,
+        kernel: path.join(dir, 'vmlinuz'),
+        initrd: path.join(dir, 'initramfs.img'),
+        rootDisk: path.join(dir, 'root.img'),
+        rootfsBytes: bytes,
+      };
       fs.writeFileSync(path.join(tmp, 'meta.json'), JSON.stringify(art, null, 2));
       fs.rmSync(dir, { recursive: true, force: true });
       fs.renameSync(tmp, dir);
@@ -192,7 +221,10 @@ export async function makeSshKey(dir: string, ro: RunOptions = {}): Promise<{ pr
   try {
     await runChecked({ command: 'ssh-keygen', args: ['-q', '-t', 'ed25519', '-N', '', '-C', 'bootc-lab', '-f', privateKey] }, ro);
   } catch (e) {
-    if (e instanceof NotFoundError) throw new Error('ssh-keygen was not found: install OpenSSH (Fedora: sudo dnf install openssh-clients; Debian/Ubuntu: sudo apt-get install openssh-client).');
+    if (e instanceof NotFoundError)
+      throw new Error(
+        'ssh-keygen was not found: install OpenSSH (Fedora: sudo dnf install openssh-clients; Debian/Ubuntu: sudo apt-get install openssh-client).',
+      );
     throw e;
   }
   fs.chmodSync(privateKey, 0o600);

@@ -27,10 +27,12 @@ export interface QemuOptions {
 
 /** `/dev/kvm` exists and this user can open it. */
 export function kvmUsable(dev = '/dev/kvm', cpuinfo = '/proc/cpuinfo'): { usable: boolean; reason?: string } {
-  if (!fs.existsSync(dev)) return { usable: false, reason: `${dev} does not exist (no hardware virtualisation, or the kvm module is not loaded)` };
+  if (!fs.existsSync(dev))
+    return { usable: false, reason: `${dev} does not exist (no hardware virtualisation, or the kvm module is not loaded)` };
   // Some sandboxes expose a /dev/kvm that cannot run guests: the CPU must offer VT-x or AMD-V.
   try {
-    if (!/\b(vmx|svm)\b/.test(fs.readFileSync(cpuinfo, 'utf8'))) return { usable: false, reason: `the CPU offers no hardware virtualisation (no vmx/svm flag in ${cpuinfo}), although ${dev} exists` };
+    if (!/\b(vmx|svm)\b/.test(fs.readFileSync(cpuinfo, 'utf8')))
+      return { usable: false, reason: `the CPU offers no hardware virtualisation (no vmx/svm flag in ${cpuinfo}), although ${dev} exists` };
   } catch {
     // no cpuinfo to check: trust the device
   }
@@ -38,7 +40,10 @@ export function kvmUsable(dev = '/dev/kvm', cpuinfo = '/proc/cpuinfo'): { usable
     fs.accessSync(dev, fs.constants.R_OK | fs.constants.W_OK);
     return { usable: true };
   } catch {
-    return { usable: false, reason: `${dev} is not accessible: add yourself to the kvm group (sudo usermod -aG kvm $USER) and log in again` };
+    return {
+      usable: false,
+      reason: `${dev} is not accessible: add yourself to the kvm group (sudo usermod -aG kvm $USER) and log in again`,
+    };
   }
 }
 
@@ -77,7 +82,12 @@ export function qemuCommand(o: QemuOptions): CommandSpec {
   // Host forwards bind to 127.0.0.1 only: the VM is never reachable from the network.
   args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0');
   args.push('-device', 'virtio-rng-pci');
-  args.push('-chardev', `socket,id=ser0,path=${esc(o.serialSocket)},server=on,wait=off,logfile=${esc(o.serialLog)},logappend=off`, '-serial', 'chardev:ser0');
+  args.push(
+    '-chardev',
+    `socket,id=ser0,path=${esc(o.serialSocket)},server=on,wait=off,logfile=${esc(o.serialLog)},logappend=off`,
+    '-serial',
+    'chardev:ser0',
+  );
   args.push('-qmp', `unix:${esc(o.qmpSocket)},server=on,wait=off`);
   for (const [name, value] of Object.entries(o.credentials ?? {})) args.push('-smbios', smbiosCredential(name, value));
   args.push(...(o.extraArgs ?? []));
@@ -104,7 +114,15 @@ export function findFirmware(configured?: string): { code: string; vars: string 
 }
 
 /** `bootc install to-disk` in a privileged container of the image, writing a raw disk into `outDir`. */
-export function installToDiskCommand(o: { podmanPath?: string; image: string; outDir: string; diskName: string; sizeGb: number; filesystem?: string; rootSshKey?: string }): CommandSpec {
+export function installToDiskCommand(o: {
+  podmanPath?: string;
+  image: string;
+  outDir: string;
+  diskName: string;
+  sizeGb: number;
+  filesystem?: string;
+  rootSshKey?: string;
+}): CommandSpec {
   const args = [
     'run',
     '--rm',

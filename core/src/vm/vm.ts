@@ -38,7 +38,15 @@ export interface BootRecord {
   cached: boolean;
   prepareSeconds: number;
   states: StateEvent[];
-  systemdAnalyze?: { firmware?: number; loader?: number; kernel?: number; initrd?: number; userspace?: number; total?: number; raw: string };
+  systemdAnalyze?: {
+    firmware?: number;
+    loader?: number;
+    kernel?: number;
+    initrd?: number;
+    userspace?: number;
+    total?: number;
+    raw: string;
+  };
   blame?: { unit: string; seconds: number }[];
   failedUnits?: string[];
   memoryUsedBytes?: number;
@@ -62,7 +70,18 @@ export function pruneRuns(dir: string, keep: number, current?: string): void {
   for (const r of runs.slice(Math.max(0, keep - 1))) fs.rmSync(r.p, { recursive: true, force: true });
 }
 
-const SSH_OPTS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5'];
+const SSH_OPTS = [
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'ConnectTimeout=5',
+];
 
 /** Parses `systemd-analyze` ("Startup finished in 1.2s (kernel) + 3.4s (userspace) = 4.6s"). */
 export function parseSystemdAnalyze(text: string): NonNullable<BootRecord['systemdAnalyze']> {
@@ -134,7 +153,8 @@ export class Vm extends EventEmitter {
   }
 
   get state(): BootState {
-    if (this.exited && this.tracker.state !== 'failed') return this.tracker.state === 'ssh' || this.tracker.state === 'login' ? 'stopped' : 'failed';
+    if (this.exited && this.tracker.state !== 'failed')
+      return this.tracker.state === 'ssh' || this.tracker.state === 'login' ? 'stopped' : 'failed';
     return this.tracker.state;
   }
 
@@ -157,8 +177,17 @@ export class Vm extends EventEmitter {
       memoryMb: this.o.memoryMb ?? 2048,
       cpus: this.o.cpus ?? Math.min(4, os.cpus().length),
       kvm,
-      direct: this.artifacts ? { kernel: this.artifacts.kernel, initrd: this.artifacts.initrd, rootDisk: this.artifacts.rootDisk, append: quickAppend(this.o.kernelArgs) } : undefined,
-      disk: install ? { path: install.overlay, format: 'qcow2', firmwareCode: install.firmwareCode, firmwareVars: install.firmwareVars } : undefined,
+      direct: this.artifacts
+        ? {
+            kernel: this.artifacts.kernel,
+            initrd: this.artifacts.initrd,
+            rootDisk: this.artifacts.rootDisk,
+            append: quickAppend(this.o.kernelArgs),
+          }
+        : undefined,
+      disk: install
+        ? { path: install.overlay, format: 'qcow2', firmwareCode: install.firmwareCode, firmwareVars: install.firmwareVars }
+        : undefined,
       sshPort: this.sshPort,
       credentials: { 'tmpfiles.extra': sshKeyTmpfiles(key.publicKey) },
       serialSocket: this.serialSocket,
@@ -179,7 +208,13 @@ export class Vm extends EventEmitter {
     await new Promise<void>((resolve, reject) => {
       proc.once('spawn', () => resolve());
       proc.once('error', (e: NodeJS.ErrnoException) =>
-        reject(e.code === 'ENOENT' ? new Error(`${spec.command} was not found: install QEMU (Fedora: sudo dnf install qemu-system-x86; Debian/Ubuntu: sudo apt-get install qemu-system-x86).`) : e),
+        reject(
+          e.code === 'ENOENT'
+            ? new Error(
+                `${spec.command} was not found: install QEMU (Fedora: sudo dnf install qemu-system-x86; Debian/Ubuntu: sudo apt-get install qemu-system-x86).`,
+              )
+            : e,
+        ),
       );
     });
     proc.once('exit', (code, sig) => {
@@ -237,12 +272,28 @@ export class Vm extends EventEmitter {
 
   /** Runs a command in the guest over SSH (argv joined by ssh; no local shell involved). */
   ssh(command: string[], timeoutMs = 60_000): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    return run({ command: 'ssh', args: [...SSH_OPTS, '-i', this.privateKey, '-p', String(this.sshPort), 'root@127.0.0.1', '--', ...command] }, { timeoutMs });
+    return run(
+      { command: 'ssh', args: [...SSH_OPTS, '-i', this.privateKey, '-p', String(this.sshPort), 'root@127.0.0.1', '--', ...command] },
+      { timeoutMs },
+    );
   }
 
   /** The `ssh` command line a user can paste, and a `~/.ssh/config` host entry for Remote - SSH. */
   sshCommandLine(): string[] {
-    return ['ssh', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-i', this.privateKey, '-p', String(this.sshPort), 'root@127.0.0.1'];
+    return [
+      'ssh',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'LogLevel=ERROR',
+      '-i',
+      this.privateKey,
+      '-p',
+      String(this.sshPort),
+      'root@127.0.0.1',
+    ];
   }
 
   sshConfigEntry(host = `bootc-lab-${this.id}`): string {
@@ -267,7 +318,15 @@ export class Vm extends EventEmitter {
         else if (this.tracker.failure) done(new Error(`Boot failed: ${this.tracker.failure}\n${this.consoleTail(15)}`));
         else if (this.exited) done(new Error(`QEMU exited before ${state}: ${this.tracker.failure ?? ''}\n${this.consoleTail(15)}`));
       }, 100);
-      const timer = setTimeout(() => done(new Error(`The VM did not reach ${state} within ${Math.round(timeoutMs / 1000)} s (last state: ${this.tracker.state}). Last console lines:\n${this.consoleTail(15)}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          done(
+            new Error(
+              `The VM did not reach ${state} within ${Math.round(timeoutMs / 1000)} s (last state: ${this.tracker.state}). Last console lines:\n${this.consoleTail(15)}`,
+            ),
+          ),
+        timeoutMs,
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -314,7 +373,11 @@ export class Vm extends EventEmitter {
     const blame = await this.ssh(['systemd-analyze', 'blame', '--no-pager'], 30_000).catch(() => undefined);
     if (blame?.exitCode === 0) rec.blame = parseBlame(blame.stdout);
     const failed = await this.ssh(['systemctl', '--failed', '--no-legend', '--plain', '--no-pager'], 30_000).catch(() => undefined);
-    if (failed) rec.failedUnits = failed.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter(Boolean);
+    if (failed)
+      rec.failedUnits = failed.stdout
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/)[0] ?? '')
+        .filter(Boolean);
     const mem = await this.ssh(['cat', '/proc/meminfo'], 30_000).catch(() => undefined);
     if (mem?.exitCode === 0) {
       const kb = (k: string): number | undefined => {
