@@ -102,7 +102,7 @@ describe('real QEMU boots (TCG here)', { timeout: 1_800_000 }, () => {
     await assert.rejects(
       vm.start(),
       (e: unknown) =>
-        e instanceof ImageNotBootableError && /no kernel: there is no \/usr\/lib\/modules\/\$kver\/vmlinuz/.test((e as Error).message),
+        e instanceof ImageNotBootableError && /no kernel: there is no \/usr\/lib\/modules\/\$kver\/vmlinuz/.test((e).message),
     );
     await vm.stop();
     assert.equal(vm.proc, undefined);
