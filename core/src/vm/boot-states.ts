@@ -1,3 +1,7 @@
+// Terminal colour and cursor sequences in the serial console.
+// eslint-disable-next-line no-control-regex
+export const ANSI = /\x1b\[[0-9;?]*[a-zA-Z]/g;
+
 /** Boot phases, in the order a VM goes through them. */
 export const BOOT_STATES = ['starting', 'kernel', 'initrd', 'switch-root', 'userspace', 'login', 'ssh'] as const;
 export type BootState = (typeof BOOT_STATES)[number] | 'failed' | 'stopped';
@@ -46,7 +50,7 @@ export class BootStateTracker {
 
   /** Feeds console output (any chunking); returns the states reached by it. */
   feed(chunk: string): StateEvent[] {
-    const text = this.partial + chunk.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\r/g, '');
+    const text = this.partial + chunk.replace(ANSI, '').replace(/\r/g, '');
     const lines = text.split('\n');
     this.partial = lines.pop() ?? '';
     const out: StateEvent[] = [];

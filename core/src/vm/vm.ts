@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, killTree, run, type CommandSpec } from '../process/run';
 import type { PodmanTarget } from '../podman/podman';
-import { BootStateTracker, type BootState, type StateEvent } from './boot-states';
+import { ANSI, BootStateTracker, type BootState, type StateEvent } from './boot-states';
 import { prepareInstallBoot, type InstallArtifacts } from './install';
 import { defaultCacheDir, freePort, makeSshKey, prepareQuickBoot, type QuickArtifacts } from './prepare';
 import { kvmUsable, qemuCommand, quickAppend, sshKeyTmpfiles } from './qemu';
@@ -335,7 +335,7 @@ export class Vm extends EventEmitter {
     try {
       return fs
         .readFileSync(this.consoleLog, 'utf8')
-        .replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '')
+        .replace(ANSI, '')
         .replace(/\r/g, '')
         .trimEnd()
         .split('\n')
