@@ -5,6 +5,7 @@ import { BuildDiagnostics, buildImage, lintBuiltImage, targetFile } from './buil
 import { readConfig } from './config';
 import { RunStore } from './runs';
 import { BuildTaskProvider, TASK_TYPE } from './tasks';
+import { VmManager } from './vms';
 import { buildModel, initShellParser } from '../../core/src';
 import { defaultTag } from '../../core/src/podman/build';
 
@@ -22,6 +23,7 @@ interface StatusParams {
 }
 
 let client: LanguageClient | undefined;
+let vms: VmManager | undefined;
 
 function syntaxEnabled(): boolean {
   const v = vscode.workspace.getConfiguration('bootcLab').get<string>('syntaxDiagnostics', 'auto');
@@ -93,6 +95,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const runs = new RunStore(context.workspaceState);
   context.subscriptions.push(output, diagnostics, runs, vscode.tasks.registerTaskProvider(TASK_TYPE, new BuildTaskProvider()));
   const deps = { log, output, diagnostics, runs };
+  vms = new VmManager(context.storageUri ?? context.globalStorageUri, runs, log);
+  const vmManager = vms;
+  context.subscriptions.push(vmManager);
   const needFile = (arg: unknown): vscode.Uri | undefined => {
     const uri = targetFile(arg);
     if (!uri) void vscode.window.showInformationMessage('Open a Containerfile first.');
@@ -120,6 +125,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const doc = await vscode.workspace.openTextDocument(uri);
       await lintBuiltImage(uri, image, buildModel(doc.getText(), uri.toString()), cfg, deps);
     }),
+    vscode.commands.registerCommand('bootc.buildAndBootVm', async (arg?: unknown) => {
+      const uri = needFile(arg);
+      if (!uri) return;
+      const built = await buildImage(uri, deps);
+      if (!built?.result.ok) return;
+      await vmManager.boot(built.tag, uri);
+    }),
+    vscode.commands.registerCommand('bootc.bootVm', async (arg?: unknown) => {
+      const uri = targetFile(arg);
+      const image = await vscode.window.showInputBox({ prompt: 'Image to boot', value: uri ? (readConfig(uri).tag ?? defaultTag(path.dirname(uri.fsPath))) : '' });
+      if (image) await vmManager.boot(image, uri);
+    }),
+    vscode.commands.registerCommand('bootc.sshVm', (id?: string) => vmManager.ssh(typeof id === 'string' ? id : undefined)),
+    vscode.commands.registerCommand('bootc.stopVm', async (id?: string) => vmManager.stop(typeof id === 'string' ? id : undefined)),
+    vscode.commands.registerCommand('bootc.showVms', () => vmManager.showVms()),
+    vscode.commands.registerCommand('bootc.copySshConfig', (id?: string) => vmManager.copySshConfig(typeof id === 'string' ? id : undefined)),
+    vscode.commands.registerCommand('bootc.clearVmCache', () => vmManager.clearCache()),
     vscode.commands.registerCommand('bootcLab.showOutput', () => log.show()),
     vscode.commands.registerCommand('bootcLab.restartServer', async () => {
       await client?.restart();
@@ -144,6 +166,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 }
 
 export async function deactivate(): Promise<void> {
+  // No QEMU may outlive the window.
+  await vms?.stop();
   await client?.stop();
   client = undefined;
 }

@@ -1,0 +1,249 @@
+import * as net from 'node:net';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { cacheEntries, defaultCacheDir, pruneCache } from '../../core/src/vm/prepare';
+import { Vm, type BootRecord } from '../../core/src/vm/vm';
+import type { StateEvent } from '../../core/src/vm/boot-states';
+import { newRunId, type RunStore } from './runs';
+
+/** Settings of the VM features (`bootcLab.vm.*`). */
+export function vmConfig(resource?: vscode.Uri): { memoryMb: number; cpus: number; kernelArgs: string[]; qemuArgs: string[]; accel: 'auto' | 'on' | 'off'; mode: 'quick' | 'install'; firmware?: string; cacheDir: string; cacheLimitGb: number; qemuPath: string; timeoutSec: number } {
+  const c = vscode.workspace.getConfiguration('bootcLab.vm', resource);
+  const accel = c.get<string>('accel', 'auto');
+  return {
+    memoryMb: c.get<number>('memoryMb', 2048),
+    cpus: c.get<number>('cpus', 2),
+    kernelArgs: c.get<string[]>('kernelArgs', []),
+    qemuArgs: c.get<string[]>('qemuArgs', []),
+    accel: accel === 'kvm' ? 'on' : accel === 'tcg' ? 'off' : 'auto',
+    mode: c.get<string>('mode', 'quick') === 'install' ? 'install' : 'quick',
+    firmware: c.get<string>('firmware', '') || undefined,
+    cacheDir: c.get<string>('cacheDir', '') || defaultCacheDir(),
+    cacheLimitGb: c.get<number>('cacheLimitGb', 20),
+    qemuPath: c.get<string>('qemuPath', '') || 'qemu-system-x86_64',
+    timeoutSec: c.get<number>('bootTimeoutSeconds', 600),
+  };
+}
+
+/** The serial console as an interactive terminal, connected to QEMU's serial socket. */
+class ConsoleTerminal implements vscode.Pseudoterminal {
+  private readonly write = new vscode.EventEmitter<string>();
+  private readonly done = new vscode.EventEmitter<void>();
+  readonly onDidWrite = this.write.event;
+  readonly onDidClose = this.done.event;
+  private sock?: net.Socket;
+
+  constructor(private readonly vm: Vm) {}
+
+  open(): void {
+    this.write.fire(`\x1b[2mbootc Lab: serial console of ${this.vm.id} (log: ${this.vm.consoleLog})\x1b[0m\r\n`);
+    const connect = (tries: number): void => {
+      const s = net.createConnection(this.vm.serialSocket);
+      s.on('connect', () => {
+        this.sock = s;
+        // Wake a getty that already printed its prompt.
+        s.write('\r');
+      });
+      s.on('data', (d) => this.write.fire(d.toString('utf8').replace(/(?<!\r)\n/g, '\r\n')));
+      s.on('error', () => {
+        if (tries > 0 && !this.vm.exited) setTimeout(() => connect(tries - 1), 300);
+      });
+      s.on('close', () => {
+        if (this.sock === s) this.done.fire();
+      });
+    };
+    connect(50);
+  }
+
+  handleInput(data: string): void {
+    this.sock?.write(data);
+  }
+
+  close(): void {
+    this.sock?.destroy();
+  }
+}
+
+interface Running {
+  vm: Vm;
+  image: string;
+  file?: string;
+  runId: string;
+  console?: vscode.Terminal;
+  startedAt: number;
+}
+
+/** Running VMs, their status bar item, console and SSH terminals, and clean-up on stop or exit. */
+export class VmManager implements vscode.Disposable {
+  private readonly vms = new Map<string, Running>();
+  private readonly status = vscode.window.createStatusBarItem('bootcLab.vm', vscode.StatusBarAlignment.Left, 50);
+  private readonly ticker: NodeJS.Timeout;
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+
+  constructor(
+    private readonly storage: vscode.Uri,
+    private readonly runs: RunStore,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.status.name = 'bootc VM';
+    this.status.command = 'bootc.showVms';
+    this.ticker = setInterval(() => this.render(), 1000);
+  }
+
+  list(): Running[] {
+    return [...this.vms.values()];
+  }
+
+  private render(): void {
+    const vms = this.list();
+    if (vms.length === 0) {
+      this.status.hide();
+      return;
+    }
+    const first = vms[0];
+    if (!first) return;
+    const up = Math.floor((Date.now() - first.startedAt) / 1000);
+    const uptime = up >= 60 ? `${Math.floor(up / 60)}m${String(up % 60).padStart(2, '0')}s` : `${up}s`;
+    const name = first.image.replace(/^localhost\//, '');
+    this.status.text = `$(vm-running) ${name} · ${first.vm.state} · ${uptime}${vms.length > 1 ? ` (+${vms.length - 1})` : ''}`;
+    this.status.tooltip = new vscode.MarkdownString(vms.map((v) => `**${v.image}** (${v.vm.accel.toUpperCase()}) — ${v.vm.state}, SSH 127.0.0.1:${v.vm.sshPort}`).join('\n\n'));
+    this.status.backgroundColor = first.vm.accel === 'tcg' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.status.show();
+  }
+
+  /** Boots an image with a progress notification; opens its console; records the boot. */
+  async boot(image: string, file?: vscode.Uri): Promise<Running | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('bootc Lab does not start VMs in an untrusted workspace.');
+      return undefined;
+    }
+    const cfg = vmConfig(file);
+    const runId = newRunId('boot');
+    const vm = new Vm({
+      image,
+      mode: cfg.mode,
+      memoryMb: cfg.memoryMb,
+      cpus: cfg.cpus,
+      kvm: cfg.accel,
+      kernelArgs: cfg.kernelArgs,
+      qemuArgs: cfg.qemuArgs,
+      firmware: cfg.firmware,
+      cacheDir: cfg.cacheDir,
+      qemuPath: cfg.qemuPath,
+      stateDir: vscode.Uri.joinPath(this.storage, 'vms', runId).fsPath,
+      log: (l) => this.log.info(l),
+    });
+    const running: Running = { vm, image, file: file?.fsPath, runId, startedAt: Date.now() };
+    const startedAt = Date.now();
+    await this.runs.put({ id: runId, kind: 'boot', file: file?.fsPath ?? '', image, status: 'running', startedAt });
+    const ok = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `bootc: booting ${image}`, cancellable: true }, async (progress, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      vm.on('state', (e: StateEvent) => progress.report({ message: `${e.state} (${e.at.toFixed(1)} s)` }));
+      try {
+        await vm.start(ac.signal);
+        if (vm.accel === 'tcg') void vscode.window.showWarningMessage('No usable KVM here: the VM runs under TCG software emulation and boots slowly.');
+        this.vms.set(vm.id, running);
+        this.emitter.fire();
+        running.console = this.openConsole(running);
+        vm.once('exit', () => void this.onExit(running));
+        await vm.waitFor('ssh', cfg.timeoutSec * 1000, ac.signal);
+        return true;
+      } catch (e) {
+        this.log.error(`Boot of ${image} failed: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage(`bootc: ${(e as Error).message.split('\n')[0]}`, 'Show Console Log').then((p) => {
+          if (p) void vscode.window.showTextDocument(vscode.Uri.file(vm.consoleLog));
+        });
+        await this.stop(vm.id);
+        await this.runs.put({ id: runId, kind: 'boot', file: file?.fsPath ?? '', image, status: ac.signal.aborted ? 'cancelled' : 'failed', startedAt, durationMs: Date.now() - startedAt, failure: { message: (e as Error).message.split('\n')[0] ?? '' }, boot: { states: vm.tracker.events, accel: vm.accel } });
+        return false;
+      }
+    });
+    if (!ok) return undefined;
+    const record: BootRecord = await vm.bootRecord();
+    await this.runs.put({ id: runId, kind: 'boot', file: file?.fsPath ?? '', image, imageId: record.imageId, status: 'ok', startedAt, durationMs: Date.now() - startedAt, boot: record as unknown as Record<string, unknown> });
+    pruneCache(cfg.cacheLimitGb * 1024 ** 3, cfg.cacheDir, vm.artifacts ? path.dirname(vm.artifacts.rootDisk) : undefined);
+    void vscode.window.showInformationMessage(`bootc: ${image} is up (SSH on 127.0.0.1:${vm.sshPort}).`, 'SSH', 'Open Results').then((p) => {
+      if (p === 'SSH') void vscode.commands.executeCommand('bootc.sshVm', vm.id);
+      if (p === 'Open Results') void vscode.commands.executeCommand('bootc.showResults', runId);
+    });
+    return running;
+  }
+
+  openConsole(r: Running): vscode.Terminal {
+    const t = vscode.window.createTerminal({ name: `bootc console: ${r.image.replace(/^localhost\//, '')}`, pty: new ConsoleTerminal(r.vm), iconPath: new vscode.ThemeIcon('vm') });
+    t.show(true);
+    return t;
+  }
+
+  ssh(id?: string): void {
+    const r = id ? this.vms.get(id) : this.list()[0];
+    if (!r) {
+      void vscode.window.showInformationMessage('No bootc VM is running.');
+      return;
+    }
+    const [cmd, ...args] = r.vm.sshCommandLine();
+    // The terminal runs ssh directly: no shell parses the arguments.
+    const t = vscode.window.createTerminal({ name: `bootc ssh: ${r.image.replace(/^localhost\//, '')}`, shellPath: cmd, shellArgs: args, iconPath: new vscode.ThemeIcon('remote') });
+    t.show();
+  }
+
+  async copySshConfig(id?: string): Promise<void> {
+    const r = id ? this.vms.get(id) : this.list()[0];
+    if (!r) return;
+    await vscode.env.clipboard.writeText(r.vm.sshConfigEntry());
+    void vscode.window.showInformationMessage('SSH host entry copied: paste it into ~/.ssh/config to use it with Remote - SSH.');
+  }
+
+  private async onExit(r: Running): Promise<void> {
+    if (!this.vms.has(r.vm.id)) return;
+    this.vms.delete(r.vm.id);
+    await r.vm.stop();
+    this.emitter.fire();
+    this.render();
+  }
+
+  async stop(id?: string): Promise<void> {
+    const targets = id ? [this.vms.get(id)].filter((x): x is Running => !!x) : this.list();
+    for (const r of targets) {
+      this.vms.delete(r.vm.id);
+      await r.vm.stop();
+      r.console?.dispose();
+    }
+    this.emitter.fire();
+    this.render();
+  }
+
+  async clearCache(): Promise<void> {
+    const cfg = vmConfig();
+    const inUse = new Set(this.list().map((r) => (r.vm.artifacts ? path.dirname(r.vm.artifacts.rootDisk) : '')));
+    const entries = cacheEntries(cfg.cacheDir).filter((e) => !inUse.has(e.dir));
+    const bytes = entries.reduce((s, e) => s + e.bytes, 0);
+    const { rmSync } = await import('node:fs');
+    for (const e of entries) rmSync(e.dir, { recursive: true, force: true });
+    void vscode.window.showInformationMessage(`bootc: removed ${entries.length} cached VM disk(s), ${(bytes / 1024 ** 3).toFixed(1)} GiB.`);
+  }
+
+  async showVms(): Promise<void> {
+    const items = this.list().flatMap((r) => [
+      { label: `$(terminal) Console: ${r.image}`, detail: `${r.vm.state}, ${r.vm.accel.toUpperCase()}`, run: () => (r.console = this.openConsole(r)) },
+      { label: `$(remote) SSH: ${r.image}`, detail: `127.0.0.1:${r.vm.sshPort}`, run: () => this.ssh(r.vm.id) },
+      { label: `$(copy) Copy SSH host entry: ${r.image}`, detail: 'for Remote - SSH', run: () => void this.copySshConfig(r.vm.id) },
+      { label: `$(debug-stop) Stop: ${r.image}`, detail: '', run: () => void this.stop(r.vm.id) },
+    ]);
+    if (items.length === 0) {
+      void vscode.window.showInformationMessage('No bootc VM is running. Use "bootc: Build & Boot VM".');
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(items, { title: 'bootc VMs' });
+    pick?.run();
+  }
+
+  dispose(): void {
+    clearInterval(this.ticker);
+    this.status.dispose();
+    this.emitter.dispose();
+    void this.stop();
+  }
+}
