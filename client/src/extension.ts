@@ -6,6 +6,8 @@ import { readConfig } from './config';
 import { RunStore } from './runs';
 import { BuildTaskProvider, TASK_TYPE } from './tasks';
 import { VmManager } from './vms';
+import { ResultsPanel } from './results';
+import { FromCodeLens, RunsTree } from './tree';
 import { buildModel, initShellParser } from '../../core/src';
 import { defaultTag } from '../../core/src/podman/build';
 
@@ -98,6 +100,37 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   vms = new VmManager(context.storageUri ?? context.globalStorageUri, runs, log);
   const vmManager = vms;
   context.subscriptions.push(vmManager);
+  const results = new ResultsPanel(runs, context.extensionUri);
+  context.subscriptions.push(
+    results,
+    vscode.window.registerTreeDataProvider('bootcLab.runs', new RunsTree(runs, vmManager)),
+    vscode.languages.registerCodeLensProvider({ language: 'dockerfile' }, new FromCodeLens()),
+    vscode.commands.registerCommand('bootc.showResults', (id?: string) => results.show(typeof id === 'string' ? id : undefined)),
+    vscode.commands.registerCommand('bootc.clearRuns', () => runs.clear()),
+    vscode.commands.registerCommand('bootc.newContainerfile', async () => {
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: 'Fedora bootc', snippet: 'bootc-fedora' },
+          { label: 'CentOS Stream bootc', snippet: 'bootc-centos' },
+          { label: 'Custom Debian bootc image', snippet: 'bootc-debian' },
+        ],
+        { title: 'New Containerfile from a template' },
+      );
+      if (!pick) return;
+      const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: '' });
+      const ed = await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand('editor.action.insertSnippet', {
+        langId: 'dockerfile',
+        name:
+          pick.label === 'Fedora bootc'
+            ? 'bootc image (Fedora)'
+            : pick.label === 'CentOS Stream bootc'
+              ? 'bootc image (CentOS Stream)'
+              : 'bootc image (custom Debian base)',
+      });
+      void ed;
+    }),
+  );
   const needFile = (arg: unknown): vscode.Uri | undefined => {
     const uri = targetFile(arg);
     if (!uri) void vscode.window.showInformationMessage('Open a Containerfile first.');
@@ -134,13 +167,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('bootc.bootVm', async (arg?: unknown) => {
       const uri = targetFile(arg);
-      const image = await vscode.window.showInputBox({ prompt: 'Image to boot', value: uri ? (readConfig(uri).tag ?? defaultTag(path.dirname(uri.fsPath))) : '' });
+      const image = await vscode.window.showInputBox({
+        prompt: 'Image to boot',
+        value: uri ? (readConfig(uri).tag ?? defaultTag(path.dirname(uri.fsPath))) : '',
+      });
       if (image) await vmManager.boot(image, uri);
     }),
     vscode.commands.registerCommand('bootc.sshVm', (id?: string) => vmManager.ssh(typeof id === 'string' ? id : undefined)),
     vscode.commands.registerCommand('bootc.stopVm', async (id?: string) => vmManager.stop(typeof id === 'string' ? id : undefined)),
     vscode.commands.registerCommand('bootc.showVms', () => vmManager.showVms()),
-    vscode.commands.registerCommand('bootc.copySshConfig', (id?: string) => vmManager.copySshConfig(typeof id === 'string' ? id : undefined)),
+    vscode.commands.registerCommand('bootc.copySshConfig', (id?: string) =>
+      vmManager.copySshConfig(typeof id === 'string' ? id : undefined),
+    ),
     vscode.commands.registerCommand('bootc.clearVmCache', () => vmManager.clearCache()),
     vscode.commands.registerCommand('bootcLab.showOutput', () => log.show()),
     vscode.commands.registerCommand('bootcLab.restartServer', async () => {

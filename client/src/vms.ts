@@ -7,7 +7,19 @@ import type { StateEvent } from '../../core/src/vm/boot-states';
 import { newRunId, type RunStore } from './runs';
 
 /** Settings of the VM features (`bootcLab.vm.*`). */
-export function vmConfig(resource?: vscode.Uri): { memoryMb: number; cpus: number; kernelArgs: string[]; qemuArgs: string[]; accel: 'auto' | 'on' | 'off'; mode: 'quick' | 'install'; firmware?: string; cacheDir: string; cacheLimitGb: number; qemuPath: string; timeoutSec: number } {
+export function vmConfig(resource?: vscode.Uri): {
+  memoryMb: number;
+  cpus: number;
+  kernelArgs: string[];
+  qemuArgs: string[];
+  accel: 'auto' | 'on' | 'off';
+  mode: 'quick' | 'install';
+  firmware?: string;
+  cacheDir: string;
+  cacheLimitGb: number;
+  qemuPath: string;
+  timeoutSec: number;
+} {
   const c = vscode.workspace.getConfiguration('bootcLab.vm', resource);
   const accel = c.get<string>('accel', 'auto');
   return {
@@ -107,7 +119,9 @@ export class VmManager implements vscode.Disposable {
     const uptime = up >= 60 ? `${Math.floor(up / 60)}m${String(up % 60).padStart(2, '0')}s` : `${up}s`;
     const name = first.image.replace(/^localhost\//, '');
     this.status.text = `$(vm-running) ${name} · ${first.vm.state} · ${uptime}${vms.length > 1 ? ` (+${vms.length - 1})` : ''}`;
-    this.status.tooltip = new vscode.MarkdownString(vms.map((v) => `**${v.image}** (${v.vm.accel.toUpperCase()}) — ${v.vm.state}, SSH 127.0.0.1:${v.vm.sshPort}`).join('\n\n'));
+    this.status.tooltip = new vscode.MarkdownString(
+      vms.map((v) => `**${v.image}** (${v.vm.accel.toUpperCase()}) — ${v.vm.state}, SSH 127.0.0.1:${v.vm.sshPort}`).join('\n\n'),
+    );
     this.status.backgroundColor = first.vm.accel === 'tcg' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.status.show();
   }
@@ -137,42 +151,72 @@ export class VmManager implements vscode.Disposable {
     const running: Running = { vm, image, file: file?.fsPath, runId, startedAt: Date.now() };
     const startedAt = Date.now();
     await this.runs.put({ id: runId, kind: 'boot', file: file?.fsPath ?? '', image, status: 'running', startedAt });
-    const ok = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `bootc: booting ${image}`, cancellable: true }, async (progress, token) => {
-      const ac = new AbortController();
-      token.onCancellationRequested(() => ac.abort());
-      vm.on('state', (e: StateEvent) => progress.report({ message: `${e.state} (${e.at.toFixed(1)} s)` }));
-      try {
-        await vm.start(ac.signal);
-        if (vm.accel === 'tcg') void vscode.window.showWarningMessage('No usable KVM here: the VM runs under TCG software emulation and boots slowly.');
-        this.vms.set(vm.id, running);
-        this.emitter.fire();
-        running.console = this.openConsole(running);
-        vm.once('exit', () => void this.onExit(running));
-        await vm.waitFor('ssh', cfg.timeoutSec * 1000, ac.signal);
-        return true;
-      } catch (e) {
-        this.log.error(`Boot of ${image} failed: ${(e as Error).message}`);
-        void vscode.window.showErrorMessage(`bootc: ${(e as Error).message.split('\n')[0]}`, 'Show Console Log').then((p) => {
-          if (p) void vscode.window.showTextDocument(vscode.Uri.file(vm.consoleLog));
-        });
-        await this.stop(vm.id);
-        await this.runs.put({ id: runId, kind: 'boot', file: file?.fsPath ?? '', image, status: ac.signal.aborted ? 'cancelled' : 'failed', startedAt, durationMs: Date.now() - startedAt, failure: { message: (e as Error).message.split('\n')[0] ?? '' }, boot: { states: vm.tracker.events, accel: vm.accel } });
-        return false;
-      }
-    });
+    const ok = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `bootc: booting ${image}`, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() => ac.abort());
+        vm.on('state', (e: StateEvent) => progress.report({ message: `${e.state} (${e.at.toFixed(1)} s)` }));
+        try {
+          await vm.start(ac.signal);
+          if (vm.accel === 'tcg')
+            void vscode.window.showWarningMessage('No usable KVM here: the VM runs under TCG software emulation and boots slowly.');
+          this.vms.set(vm.id, running);
+          this.emitter.fire();
+          running.console = this.openConsole(running);
+          vm.once('exit', () => void this.onExit(running));
+          await vm.waitFor('ssh', cfg.timeoutSec * 1000, ac.signal);
+          return true;
+        } catch (e) {
+          this.log.error(`Boot of ${image} failed: ${(e as Error).message}`);
+          void vscode.window.showErrorMessage(`bootc: ${(e as Error).message.split('\n')[0]}`, 'Show Console Log').then((p) => {
+            if (p) void vscode.window.showTextDocument(vscode.Uri.file(vm.consoleLog));
+          });
+          await this.stop(vm.id);
+          await this.runs.put({
+            id: runId,
+            kind: 'boot',
+            file: file?.fsPath ?? '',
+            image,
+            status: ac.signal.aborted ? 'cancelled' : 'failed',
+            startedAt,
+            durationMs: Date.now() - startedAt,
+            failure: { message: (e as Error).message.split('\n')[0] ?? '' },
+            boot: { states: vm.tracker.events, accel: vm.accel },
+          });
+          return false;
+        }
+      },
+    );
     if (!ok) return undefined;
     const record: BootRecord = await vm.bootRecord();
-    await this.runs.put({ id: runId, kind: 'boot', file: file?.fsPath ?? '', image, imageId: record.imageId, status: 'ok', startedAt, durationMs: Date.now() - startedAt, boot: record as unknown as Record<string, unknown> });
-    pruneCache(cfg.cacheLimitGb * 1024 ** 3, cfg.cacheDir, vm.artifacts ? path.dirname(vm.artifacts.rootDisk) : undefined);
-    void vscode.window.showInformationMessage(`bootc: ${image} is up (SSH on 127.0.0.1:${vm.sshPort}).`, 'SSH', 'Open Results').then((p) => {
-      if (p === 'SSH') void vscode.commands.executeCommand('bootc.sshVm', vm.id);
-      if (p === 'Open Results') void vscode.commands.executeCommand('bootc.showResults', runId);
+    await this.runs.put({
+      id: runId,
+      kind: 'boot',
+      file: file?.fsPath ?? '',
+      image,
+      imageId: record.imageId,
+      status: 'ok',
+      startedAt,
+      durationMs: Date.now() - startedAt,
+      boot: record as unknown as Record<string, unknown>,
     });
+    pruneCache(cfg.cacheLimitGb * 1024 ** 3, cfg.cacheDir, vm.artifacts ? path.dirname(vm.artifacts.rootDisk) : undefined);
+    void vscode.window
+      .showInformationMessage(`bootc: ${image} is up (SSH on 127.0.0.1:${vm.sshPort}).`, 'SSH', 'Open Results')
+      .then((p) => {
+        if (p === 'SSH') void vscode.commands.executeCommand('bootc.sshVm', vm.id);
+        if (p === 'Open Results') void vscode.commands.executeCommand('bootc.showResults', runId);
+      });
     return running;
   }
 
   openConsole(r: Running): vscode.Terminal {
-    const t = vscode.window.createTerminal({ name: `bootc console: ${r.image.replace(/^localhost\//, '')}`, pty: new ConsoleTerminal(r.vm), iconPath: new vscode.ThemeIcon('vm') });
+    const t = vscode.window.createTerminal({
+      name: `bootc console: ${r.image.replace(/^localhost\//, '')}`,
+      pty: new ConsoleTerminal(r.vm),
+      iconPath: new vscode.ThemeIcon('vm'),
+    });
     t.show(true);
     return t;
   }
@@ -185,7 +229,12 @@ export class VmManager implements vscode.Disposable {
     }
     const [cmd, ...args] = r.vm.sshCommandLine();
     // The terminal runs ssh directly: no shell parses the arguments.
-    const t = vscode.window.createTerminal({ name: `bootc ssh: ${r.image.replace(/^localhost\//, '')}`, shellPath: cmd, shellArgs: args, iconPath: new vscode.ThemeIcon('remote') });
+    const t = vscode.window.createTerminal({
+      name: `bootc ssh: ${r.image.replace(/^localhost\//, '')}`,
+      shellPath: cmd,
+      shellArgs: args,
+      iconPath: new vscode.ThemeIcon('remote'),
+    });
     t.show();
   }
 
@@ -227,7 +276,11 @@ export class VmManager implements vscode.Disposable {
 
   async showVms(): Promise<void> {
     const items = this.list().flatMap((r) => [
-      { label: `$(terminal) Console: ${r.image}`, detail: `${r.vm.state}, ${r.vm.accel.toUpperCase()}`, run: () => (r.console = this.openConsole(r)) },
+      {
+        label: `$(terminal) Console: ${r.image}`,
+        detail: `${r.vm.state}, ${r.vm.accel.toUpperCase()}`,
+        run: () => (r.console = this.openConsole(r)),
+      },
       { label: `$(remote) SSH: ${r.image}`, detail: `127.0.0.1:${r.vm.sshPort}`, run: () => this.ssh(r.vm.id) },
       { label: `$(copy) Copy SSH host entry: ${r.image}`, detail: 'for Remote - SSH', run: () => void this.copySshConfig(r.vm.id) },
       { label: `$(debug-stop) Stop: ${r.image}`, detail: '', run: () => void this.stop(r.vm.id) },

@@ -101,8 +101,7 @@ describe('real QEMU boots (TCG here)', { timeout: 1_800_000 }, () => {
     const vm = new Vm({ image: 'localhost/bootc-lab-test-no-kernel:1' });
     await assert.rejects(
       vm.start(),
-      (e: unknown) =>
-        e instanceof ImageNotBootableError && /no kernel: there is no \/usr\/lib\/modules\/\$kver\/vmlinuz/.test((e).message),
+      (e: unknown) => e instanceof ImageNotBootableError && /no kernel: there is no \/usr\/lib\/modules\/\$kver\/vmlinuz/.test(e.message),
     );
     await vm.stop();
     assert.equal(vm.proc, undefined);

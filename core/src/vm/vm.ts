@@ -333,14 +333,7 @@ export class Vm extends EventEmitter {
 
   consoleTail(lines: number): string {
     try {
-      return fs
-        .readFileSync(this.consoleLog, 'utf8')
-        .replace(ANSI, '')
-        .replace(/\r/g, '')
-        .trimEnd()
-        .split('\n')
-        .slice(-lines)
-        .join('\n');
+      return fs.readFileSync(this.consoleLog, 'utf8').replace(ANSI, '').replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join('\n');
     } catch {
       return '';
     }

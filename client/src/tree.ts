@@ -1,0 +1,78 @@
+import * as vscode from 'vscode';
+import type { RunStore } from './runs';
+import type { VmManager } from './vms';
+
+type Node = { kind: 'group'; id: 'runs' | 'vms' } | { kind: 'run'; id: string } | { kind: 'vm'; id: string };
+
+/** The sidebar: running VMs and the run history, with inline actions. */
+export class RunsTree implements vscode.TreeDataProvider<Node> {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  constructor(
+    private readonly runs: RunStore,
+    private readonly vms: VmManager,
+  ) {
+    runs.onDidChange(() => this.emitter.fire());
+    vms.onDidChange(() => this.emitter.fire());
+  }
+
+  getChildren(n?: Node): Node[] {
+    if (!n)
+      return [
+        { kind: 'group', id: 'vms' },
+        { kind: 'group', id: 'runs' },
+      ];
+    if (n.kind === 'group' && n.id === 'vms') return this.vms.list().map((v) => ({ kind: 'vm', id: v.vm.id }));
+    if (n.kind === 'group' && n.id === 'runs') return this.runs.all().map((r) => ({ kind: 'run', id: r.id }));
+    return [];
+  }
+
+  getTreeItem(n: Node): vscode.TreeItem {
+    if (n.kind === 'group') {
+      const count = n.id === 'vms' ? this.vms.list().length : this.runs.all().length;
+      const t = new vscode.TreeItem(
+        n.id === 'vms' ? `Running VMs (${count})` : `Runs (${count})`,
+        vscode.TreeItemCollapsibleState.Expanded,
+      );
+      t.contextValue = `group-${n.id}`;
+      return t;
+    }
+    if (n.kind === 'vm') {
+      const v = this.vms.list().find((x) => x.vm.id === n.id);
+      const t = new vscode.TreeItem(v?.image.replace(/^localhost\//, '') ?? n.id);
+      t.description = v ? `${v.vm.state} · ${v.vm.accel.toUpperCase()} · ssh :${v.vm.sshPort}` : '';
+      t.iconPath = new vscode.ThemeIcon('vm-running');
+      t.contextValue = 'vm';
+      t.id = n.id;
+      return t;
+    }
+    const r = this.runs.get(n.id);
+    const t = new vscode.TreeItem(`${r?.kind ?? ''} ${r?.image?.replace(/^localhost\//, '') ?? ''}`);
+    t.description = r
+      ? `${r.status} · ${new Date(r.startedAt).toLocaleTimeString()}${r.durationMs ? ` · ${(r.durationMs / 1000).toFixed(1)} s` : ''}`
+      : '';
+    t.iconPath = new vscode.ThemeIcon(
+      r?.status === 'ok' ? 'pass' : r?.status === 'failed' ? 'error' : r?.status === 'running' ? 'loading~spin' : 'circle-slash',
+    );
+    t.contextValue = 'run';
+    t.id = n.id;
+    t.command = { command: 'bootc.showResults', title: 'Open Results', arguments: [n.id] };
+    return t;
+  }
+}
+
+/** "Build · Build & Boot VM" above each FROM of a Containerfile. */
+export class FromCodeLens implements vscode.CodeLensProvider {
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!vscode.workspace.isTrusted) return [];
+    const out: vscode.CodeLens[] = [];
+    for (let i = 0; i < doc.lineCount; i++) {
+      if (!/^\s*FROM\s/i.test(doc.lineAt(i).text)) continue;
+      const r = new vscode.Range(i, 0, i, 0);
+      out.push(new vscode.CodeLens(r, { title: 'Build', command: 'bootc.buildImage', arguments: [doc.uri] }));
+      out.push(new vscode.CodeLens(r, { title: 'Build & Boot VM', command: 'bootc.buildAndBootVm', arguments: [doc.uri] }));
+    }
+    return out;
+  }
+}
