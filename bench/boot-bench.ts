@@ -20,7 +20,36 @@ const CLI = path.join(__dirname, '../dist/cli.js');
 function bareBoot(a: { kernel: string; initrd: string; rootDisk: string }, kvm: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
-    const args = ['-nodefaults', '-display', 'none', '-m', '1024', '-smp', '2', '-accel', kvm ? 'kvm' : 'tcg', '-cpu', kvm ? 'host' : 'max', '-machine', 'q35', '-no-reboot', '-kernel', a.kernel, '-initrd', a.initrd, '-append', 'root=/dev/vda rw console=ttyS0,115200 panic=-1', '-drive', `file=${a.rootDisk},if=virtio,format=raw,snapshot=on`, '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0', '-serial', 'stdio'];
+    const args = [
+      '-nodefaults',
+      '-display',
+      'none',
+      '-m',
+      '1024',
+      '-smp',
+      '2',
+      '-accel',
+      kvm ? 'kvm' : 'tcg',
+      '-cpu',
+      kvm ? 'host' : 'max',
+      '-machine',
+      'q35',
+      '-no-reboot',
+      '-kernel',
+      a.kernel,
+      '-initrd',
+      a.initrd,
+      '-append',
+      'root=/dev/vda rw console=ttyS0,115200 panic=-1',
+      '-drive',
+      `file=${a.rootDisk},if=virtio,format=raw,snapshot=on`,
+      '-netdev',
+      'user,id=n0',
+      '-device',
+      'virtio-net-pci,netdev=n0',
+      '-serial',
+      'stdio',
+    ];
     const p = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     let out = '';
     const timer = setTimeout(() => {
@@ -41,7 +70,9 @@ function bareBoot(a: { kernel: string; initrd: string; rootDisk: string }, kvm: 
 
 function ourBoot(): number {
   const t = performance.now();
-  const r = spawnSync(process.execPath, [CLI, 'boot', IMAGE, '--wait', 'login', '--memory', '1024', '--cpus', '2', '--timeout', '600'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, 'boot', IMAGE, '--wait', 'login', '--memory', '1024', '--cpus', '2', '--timeout', '600'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`bootc-lab boot failed: ${r.stderr}`);
   return performance.now() - t;
 }
@@ -50,7 +81,13 @@ async function main(): Promise<void> {
   await initShellParser();
   ensureDebianBase();
   const file = path.join(__dirname, '../test/integration/fixtures/debian-vm/Containerfile');
-  const built = await runBuild({ file, context: path.dirname(file), tag: IMAGE, isolation: process.env.BOOTC_LAB_TEST_ISOLATION ?? 'chroot', model: buildModel(fs.readFileSync(file, 'utf8')) });
+  const built = await runBuild({
+    file,
+    context: path.dirname(file),
+    tag: IMAGE,
+    isolation: process.env.BOOTC_LAB_TEST_ISOLATION ?? 'chroot',
+    model: buildModel(fs.readFileSync(file, 'utf8')),
+  });
   if (!built.ok) throw new Error(`build failed: ${built.failure?.tail}`);
   const kvm = kvmUsable().usable;
   const art = await prepareQuickBoot({ image: IMAGE });

@@ -73,7 +73,9 @@ async function main(): Promise<void> {
   const relintMs = performance.now() - t;
   fs.rmSync(dir, { recursive: true, force: true });
   const ratio = median(port) / median(floor);
-  process.stdout.write(`bootc-lab image lint benchmark (${new Date().toISOString()}, ${entries.toLocaleString('en')} filesystem entries)\n\n`);
+  process.stdout.write(
+    `bootc-lab image lint benchmark (${new Date().toISOString()}, ${entries.toLocaleString('en')} filesystem entries)\n\n`,
+  );
   process.stdout.write(
     [
       '| measure | time |',
@@ -87,7 +89,9 @@ async function main(): Promise<void> {
       `| re-lint after a one-line Containerfile change (excluding the build) | ${relintMs.toFixed(0)} ms (target ≤ 1000 ms → ${relintMs <= 1000 ? 'met' : 'NOT met'}) |`,
     ].join('\n') + '\n',
   );
-  process.stdout.write(`\nFindings on the test image: ${relint.findings.map((f) => `${f.lint}@${f.range ? f.range.start.line + 1 : '-'}`).join(', ') || 'none'}\n`);
+  process.stdout.write(
+    `\nFindings on the test image: ${relint.findings.map((f) => `${f.lint}@${f.range ? f.range.start.line + 1 : '-'}`).join(', ') || 'none'}\n`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -58,7 +58,11 @@ export class CodeServer {
 
   installVsix(vsix: string): string {
     ensureCodeServer();
-    const r = spawnSync(CODE_SERVER, ['--extensions-dir', this.ext, '--user-data-dir', this.userData, '--install-extension', vsix, '--force'], { encoding: 'utf8' });
+    const r = spawnSync(
+      CODE_SERVER,
+      ['--extensions-dir', this.ext, '--user-data-dir', this.userData, '--install-extension', vsix, '--force'],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`installing the VSIX failed: ${r.stderr}\n${r.stdout}`);
     return r.stdout;
   }
@@ -67,16 +71,41 @@ export class CodeServer {
     fs.mkdirSync(path.join(this.userData, 'User'), { recursive: true });
     fs.writeFileSync(path.join(this.userData, 'User', 'settings.json'), JSON.stringify(this.settings, null, 2));
     this.port = await freePort();
-    this.proc = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${this.port}`, '--extensions-dir', this.ext, '--user-data-dir', this.userData, '--disable-telemetry', '--disable-update-check', this.workspace], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    this.proc = spawn(
+      CODE_SERVER,
+      [
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${this.port}`,
+        '--extensions-dir',
+        this.ext,
+        '--user-data-dir',
+        this.userData,
+        '--disable-telemetry',
+        '--disable-update-check',
+        this.workspace,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     this.proc.stdout?.on('data', (d: Buffer) => (this.log += d.toString()));
     this.proc.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
-    for (let i = 0; i < 120 && (await get(`http://127.0.0.1:${this.port}/healthz`)) !== 200; i++) await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 120 && (await get(`http://127.0.0.1:${this.port}/healthz`)) !== 200; i++)
+      await new Promise((r) => setTimeout(r, 500));
     this.browser = await chromium.launch({
       executablePath: chromiumPath(),
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
     this.page = await this.browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await this.page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`);
@@ -120,7 +149,13 @@ export class CodeServer {
   /** The Problems panel's text (opening it first). */
   async problems(): Promise<string> {
     const p = this.page;
-    if (!(await p.locator('.markers-panel').isVisible().catch(() => false))) await p.keyboard.press('Control+Shift+M');
+    if (
+      !(await p
+        .locator('.markers-panel')
+        .isVisible()
+        .catch(() => false))
+    )
+      await p.keyboard.press('Control+Shift+M');
     await p.waitForSelector('.markers-panel', { timeout: 30_000 });
     await p.waitForTimeout(500);
     return (await p.locator('.markers-panel').innerText()).replace(/\s+/g, ' ');
@@ -142,7 +177,10 @@ export class CodeServer {
   /** All text in frames (webviews live in nested iframes). */
   async frameText(contains: string): Promise<string | undefined> {
     for (const f of this.page.frames()) {
-      const t = await (f as Frame).locator('body').innerText({ timeout: 1000 }).catch(() => '');
+      const t = await (f as Frame)
+        .locator('body')
+        .innerText({ timeout: 1000 })
+        .catch(() => '');
       if (t.includes(contains)) return t;
     }
     return undefined;

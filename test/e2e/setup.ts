@@ -9,13 +9,17 @@ import * as path from 'node:path';
  * cache it looks in is filled with Debian's rg first.
  */
 export const ROOT = path.resolve(__dirname, '../..');
-export const CACHE = path.join(ROOT, '.cache');
+// Outside the checkout, so a fresh clone (CI) reuses the install from an earlier run on this machine.
+export const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'bootc-lab', 'e2e');
 export const CODE_SERVER_VERSION = '4.100.3';
 export const CODE_SERVER = path.join(CACHE, 'code-server', 'node_modules', '.bin', 'code-server');
 
 function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 256 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${(r.stderr || r.stdout || String(r.error)).split('\n').slice(-20).join('\n')}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (${r.status}): ${(r.stderr || r.stdout || String(r.error)).split('\n').slice(-20).join('\n')}`,
+    );
   return r.stdout;
 }
 
@@ -34,8 +38,14 @@ function ripgrepCaches(tmp: string): void {
   for (const v of versions.filter((x) => /^1\.(1[5-9]|[2-9]\d)\./.test(x))) {
     let asset: string | undefined;
     try {
-      const tgz = sh('npm', ['pack', `@vscode/ripgrep@${v}`, '--silent'], { cwd: probe }).trim().split('\n').pop() ?? '';
-      const files = sh('tar', ['-tzf', path.join(probe, tgz)]).split('\n').filter((f) => /^package\/lib\/.*\.js$/.test(f));
+      const tgz =
+        sh('npm', ['pack', `@vscode/ripgrep@${v}`, '--silent'], { cwd: probe })
+          .trim()
+          .split('\n')
+          .pop() ?? '';
+      const files = sh('tar', ['-tzf', path.join(probe, tgz)])
+        .split('\n')
+        .filter((f) => /^package\/lib\/.*\.js$/.test(f));
       for (const f of files) {
         asset ??= /const VERSION = '([^']+)'/.exec(sh('tar', ['-xzOf', path.join(probe, tgz), f]))?.[1];
       }
@@ -63,7 +73,13 @@ export function ensureCodeServer(log: (s: string) => void = () => undefined): st
     cwd: dir,
     // npm 11 runs no install scripts unless allowed; code-server needs its own (native modules, VS Code deps).
     // code-server's own postinstall insists on npm_config_unsafe_perm when run as root.
-    env: { ...process.env, TMPDIR: tmp, npm_config_yes: 'true', npm_config_unsafe_perm: 'true', npm_config_dangerously_allow_all_scripts: 'true' },
+    env: {
+      ...process.env,
+      TMPDIR: tmp,
+      npm_config_yes: 'true',
+      npm_config_unsafe_perm: 'true',
+      npm_config_dangerously_allow_all_scripts: 'true',
+    },
   });
   fs.rmSync(tmp, { recursive: true, force: true });
   if (!fs.existsSync(CODE_SERVER)) throw new Error('code-server did not install');
