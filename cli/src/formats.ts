@@ -11,21 +11,16 @@ export interface JsonFinding {
   rule: string;
   severity: 'error' | 'warning' | 'info';
   message: string;
-  source: 'containerfile' | 'dockerfile';
+  source: 'containerfile' | 'dockerfile' | 'image' | 'bootc';
+}
+
+/** 1-based position fields of a range, as the JSON and SARIF outputs print them. */
+export function jsonPosition(file: string, r: Finding['range']): Pick<JsonFinding, 'file' | 'line' | 'column' | 'endLine' | 'endColumn'> {
+  return { file, line: r.start.line + 1, column: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 };
 }
 
 export function toJson(file: string, f: Finding): JsonFinding {
-  return {
-    file,
-    line: f.range.start.line + 1,
-    column: f.range.start.character + 1,
-    endLine: f.range.end.line + 1,
-    endColumn: f.range.end.character + 1,
-    rule: f.rule,
-    severity: f.severity,
-    message: f.message,
-    source: f.source,
-  };
+  return { ...jsonPosition(file, f.range), rule: f.rule, severity: f.severity, message: f.message, source: f.source };
 }
 
 export function formatText(all: JsonFinding[], color: boolean): string {

@@ -8,7 +8,7 @@ import { defaultTag } from '../../core/src/podman/build';
 import { preflight } from '../../core/src/podman/podman';
 import { runBuild } from '../../core/src/podman/run-build';
 import { NotFoundError } from '../../core/src/process/run';
-import type { JsonFinding } from './formats';
+import { jsonPosition, type JsonFinding } from './formats';
 
 export class UsageError extends Error {}
 
@@ -44,16 +44,9 @@ function toJson(
   file: string | undefined,
   f: ImageFinding,
 ): JsonFinding | Omit<JsonFinding, 'file' | 'line' | 'column' | 'endLine' | 'endColumn'> {
-  const base = { rule: f.lint, severity: f.severity, message: f.message, source: f.source as JsonFinding['source'] };
+  const base = { rule: f.lint, severity: f.severity, message: f.message, source: f.source };
   if (!file || !f.range) return base;
-  return {
-    file,
-    line: f.range.start.line + 1,
-    column: f.range.start.character + 1,
-    endLine: f.range.end.line + 1,
-    endColumn: f.range.end.character + 1,
-    ...base,
-  };
+  return { ...jsonPosition(file, f.range), ...base };
 }
 
 function printImageFindings(findings: ImageFinding[], file: string | undefined, format: string): void {

@@ -6,6 +6,7 @@ import { readConfig } from './config';
 import { RunStore } from './runs';
 import { BuildTaskProvider, TASK_TYPE } from './tasks';
 import { VmManager } from './vms';
+import { STATUS_NOTIFICATION, type StatusParams } from '../../core/src/protocol';
 import { ResultsPanel } from './results';
 import { FromCodeLens, RunsTree } from './tree';
 import { buildModel, initShellParser } from '../../core/src';
@@ -13,16 +14,6 @@ import { defaultTag } from '../../core/src/podman/build';
 
 /** Extensions that already report dockerfile-utils diagnostics on the same files. */
 const OVERLAPPING = ['ms-azuretools.vscode-containers', 'ms-azuretools.vscode-docker', 'docker.docker'];
-
-interface StatusParams {
-  uri: string;
-  bootc: boolean;
-  errors: number;
-  warnings: number;
-  infos: number;
-  configFile?: string;
-  configError?: string;
-}
 
 let client: LanguageClient | undefined;
 let vms: VmManager | undefined;
@@ -195,7 +186,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   await client.start();
   context.subscriptions.push(
-    client.onNotification('bootcLab/status', (p: StatusParams) => {
+    client.onNotification(STATUS_NOTIFICATION, (p: StatusParams) => {
       byUri.set(p.uri, p);
       render();
     }),

@@ -40,18 +40,8 @@ import type { CachedAnalysis } from '../../core/src/model/containerfile';
 import { DEFAULT_DEBOUNCE_MS, settingsToConfig, type ServerSettings } from './settings';
 import { warmUp } from '../../core/src/warmup';
 
-/** Sent to the client after each lint, for its language status item. */
-export const STATUS_NOTIFICATION = 'bootcLab/status';
-
-export interface StatusParams {
-  uri: string;
-  bootc: boolean;
-  errors: number;
-  warnings: number;
-  infos: number;
-  configFile?: string;
-  configError?: string;
-}
+export { STATUS_NOTIFICATION, type StatusParams } from '../../core/src/protocol';
+import { STATUS_NOTIFICATION, type StatusParams } from '../../core/src/protocol';
 
 /** Kept small: fixes stay on the server with the lint result and are found again by rule and range. */
 interface DiagData {

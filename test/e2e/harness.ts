@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { CODE_SERVER, ROOT, chromiumPath, ensureCodeServer } from './setup';
 
 export const SHOTS = path.join(ROOT, 'test-results', 'e2e');
@@ -177,7 +177,7 @@ export class CodeServer {
   /** All text in frames (webviews live in nested iframes). */
   async frameText(contains: string): Promise<string | undefined> {
     for (const f of this.page.frames()) {
-      const t = await (f as Frame)
+      const t = await f
         .locator('body')
         .innerText({ timeout: 1000 })
         .catch(() => '');

@@ -282,12 +282,7 @@ export class Vm extends EventEmitter {
   sshCommandLine(): string[] {
     return [
       'ssh',
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      '-o',
-      'LogLevel=ERROR',
+      ...SSH_OPTS.filter((_o, i, all) => all[i] !== 'BatchMode=yes' && all[i + 1] !== 'BatchMode=yes'),
       '-i',
       this.privateKey,
       '-p',
