@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { buildModel, initShellParser, type ContainerfileModel } from '../../core/src';
+import { buildModel, directoryContext, initShellParser, lintModel, type ContainerfileModel } from '../../core/src';
 import { lintImage, type ImageLintReport } from '../../core/src/image/lint-image';
 import { defaultTag } from '../../core/src/podman/build';
 import { preflight } from '../../core/src/podman/podman';
@@ -234,6 +234,7 @@ export async function buildImage(
       line: f.range ? f.range.start.line + 1 : undefined,
       source: f.source,
     })),
+    staticFindings: lintModel(model, { buildContext: directoryContext(context) }).findings.length,
   });
   return { result, tag, model, report, runId };
 }
