@@ -36,8 +36,9 @@ function serverSettings(): Record<string, unknown> {
   };
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export function activate(context: vscode.ExtensionContext): void {
   const activatedAt = Date.now();
+  let firstOpenAt: number | undefined;
   const log = vscode.window.createOutputChannel('bootc Lab', { log: true });
   context.subscriptions.push(log);
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
@@ -55,6 +56,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     initializationOptions: { docsBase, settings: serverSettings() },
     outputChannel: log,
     middleware: {
+      didOpen: (doc, next) => {
+        firstOpenAt ??= Date.now();
+        return next(doc);
+      },
       workspace: {
         // The server pulls `bootcLab`; answer with resolved values (syntax `auto` → on/off).
         configuration: (params, token, next) => {
@@ -185,16 +190,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
 
-  await client.start();
   context.subscriptions.push(
     client.onNotification(STATUS_NOTIFICATION, (p: StatusParams) => {
-      // Measured by `npm run bench:package`: activation to the first published diagnostics.
-      if (byUri.size === 0) log.info(`first diagnostics ${Date.now() - activatedAt} ms after activation`);
+      // Measured by `npm run bench:package`: first Containerfile opened → its diagnostics published.
+      if (byUri.size === 0 && firstOpenAt)
+        log.info(`first diagnostics ${Date.now() - firstOpenAt} ms after the first Containerfile was opened`);
       byUri.set(p.uri, p);
       render();
     }),
   );
-  log.info(`bootc Lab language server started ${Date.now() - activatedAt} ms after activation`);
+  // The server starts in the background: activation itself stays short, and requests wait for it.
+  client.start().then(
+    () => log.info(`bootc Lab language server started ${Date.now() - activatedAt} ms after activation`),
+    (e: unknown) => log.error(`The language server did not start: ${e instanceof Error ? e.message : String(e)}`),
+  );
+  log.info(`activated in ${Date.now() - activatedAt} ms`);
 }
 
 export async function deactivate(): Promise<void> {

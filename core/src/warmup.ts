@@ -36,9 +36,9 @@ RUN bootc container lint
  * Lints a generated document, then re-lints it after one-line edits the way the server does, in
  * small slices that yield between them so real requests go first.
  */
-export async function warmUp(rounds = 30): Promise<void> {
+export async function warmUp(rounds = 60): Promise<void> {
   const config = { ...DEFAULT_CONFIG, detect: 'always' as const };
-  const blocks = Array.from({ length: 30 }, (_v, i) => sample(i));
+  const blocks = Array.from({ length: 10 }, (_v, i) => sample(i));
   let previous = (await lintText(blocks.join('\n'), 'untitled:warmup', { config })).model.analysisCache;
   for (let i = 0; i < rounds; i++) {
     blocks[i % blocks.length] = sample(100 + i);

@@ -124,7 +124,7 @@ export function startServer(connection: Connection): void {
     initSettings = opts.settings ?? {};
     pullConfig = !!params.capabilities.workspace?.configuration;
     workspaceRoots = (params.workspaceFolders ?? []).map((f) => filePath(f.uri)).filter((p): p is string => !!p);
-    await initShellParser();
+    await initShellParser({ lowMemory: true });
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -334,11 +334,16 @@ export function startServer(connection: Connection): void {
     return r ? documentSymbols(r.model) : [];
   });
 
+  // Warm the JIT shortly after start-up, in small slices that yield to real requests, so the first
+  // edits are as fast as steady state.
+  let warmed = false;
+  const warm = (): void => {
+    if (warmed) return;
+    warmed = true;
+    warmUp().then(scheduleCompaction, () => undefined);
+  };
   connection.onInitialized(() => {
-    // Warm the JIT in the background so the first edits are as fast as later ones.
-    setTimeout(() => {
-      warmUp().then(scheduleCompaction, () => undefined);
-    }, 50);
+    setTimeout(warm, 1000).unref();
   });
 
   documents.listen(connection);

@@ -19,12 +19,15 @@ function locate(file: string, pkg: string): string {
   return require.resolve(`${pkg}/${file}`);
 }
 
-/** Loads the grammar once; every later call returns the same parser. */
-export function initShellParser(): Promise<Parser> {
+/**
+ * Loads the grammar once; every later call returns the same parser. `lowMemory` (the long-running
+ * language server) keeps the WebAssembly on V8's baseline compiler: TurboFan-compiling the grammar's
+ * huge generated functions costs ~50 MB of native memory the process never gives back, for parses
+ * that are a little faster. Short-lived processes (the CLI) take the speed.
+ */
+export function initShellParser(opts: { lowMemory?: boolean } = {}): Promise<Parser> {
   ready ??= (async () => {
-    // TurboFan-compiling the grammar's huge generated functions costs ~50 MB of native memory that
-    // the process never gives back; the baseline compiler parses RUN-sized scripts just as well.
-    if (process.env.BOOTC_LAB_WASM_TIER_UP !== '1') v8.setFlagsFromString('--liftoff-only');
+    if (opts.lowMemory) v8.setFlagsFromString('--liftoff-only');
     const runtime = locate('tree-sitter.wasm', 'web-tree-sitter');
     await Parser.init({ locateFile: () => runtime });
     const bash = await Language.load(locate('tree-sitter-bash.wasm', 'tree-sitter-bash'));
