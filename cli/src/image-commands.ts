@@ -81,6 +81,7 @@ export async function lintImageCommand(argv: string[]): Promise<number> {
       podman: { type: 'string' },
       'no-bootc': { type: 'boolean', default: false },
       raw: { type: 'boolean', default: false },
+      isolation: { type: 'string' },
     },
   });
   const image = positionals[0];
@@ -174,7 +175,7 @@ export async function buildCommandCli(argv: string[]): Promise<number> {
   err(`bootc-lab: built ${tag} (${res.imageId?.slice(0, 12) ?? '?'}) in ${(res.durationMs / 1000).toFixed(1)} s\n`);
   for (const s of res.steps) err(`  ${String(((s.durationMs ?? 0) / 1000).toFixed(1)).padStart(6)} s  ${s.text}\n`);
   if (values['no-lint']) return 0;
-  const report = await lintImage({ ...target, image: tag, model, signal: ac.signal });
+  const report = await lintImage({ ...target, image: tag, model, isolation: values.isolation, signal: ac.signal });
   printImageFindings(report.findings, file, values.format ?? 'text');
   return report.findings.some((f) => f.severity === 'error') ? 1 : 0;
 }

@@ -22,7 +22,7 @@ Usage:
   bootc-lab lint [--format text|json|sarif] [--config FILE] [--ignore RULE]... [--assume-bootc] FILE...
   bootc-lab rules [--format text|json]
   bootc-lab build [FILE] [--context DIR] [--tag TAG] [--build-arg K=V]... [--target STAGE] [--isolation X] [--connection NAME] [--no-lint]
-  bootc-lab lint-image IMAGE [--file Containerfile] [--format text|json] [--no-bootc] [--raw]
+  bootc-lab lint-image IMAGE [--file Containerfile] [--format text|json] [--no-bootc] [--raw] [--isolation X]
   bootc-lab boot IMAGE [--mode quick|install] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--json]
   bootc-lab lsp --stdio
 

@@ -101,6 +101,42 @@ describe('real podman: build, image lint, attribution', { timeout: 300_000 }, ()
     assert.ok((JSON.parse(noFile.stdout) as Record<string, unknown>[]).every((f) => f.line === undefined && f.file === undefined));
   });
 
+  it("runs the image's own bootc lint (podman run, else a throwaway build) and keeps one finding per problem", async () => {
+    const { res, model } = await build('fake-bootc', 'localhost/bootc-lab-test-fake-bootc:1');
+    assert.ok(res.ok, res.failure?.tail);
+    const check = (r: ImageLintReport): void => {
+      const varLog = r.findings.filter((f) => f.lint === 'var-log');
+      assert.deepEqual(
+        varLog.map((f) => [f.source, f.range?.start.line]),
+        [['bootc', 4]],
+        'bootc reported var-log: the port does not report it again',
+      );
+      assert.ok(
+        r.findings.some((f) => f.lint === 'var-tmpfiles' && f.source === 'image'),
+        'the port still reports what bootc did not',
+      );
+      assert.equal(r.bootc?.passed, 12);
+    };
+    // This machine's OCI runtime refuses rlimits: runc with explicit ulimits works for podman run ...
+    const viaRun = await lintImage({
+      image: 'localhost/bootc-lab-test-fake-bootc:1',
+      model,
+      runArgs: ['--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'],
+    });
+    assert.equal(viaRun.bootcVia, 'run', viaRun.bootcError);
+    check(viaRun);
+    // ... and with plain podman run refused, the throwaway build runs the same lint.
+    const before = leftovers();
+    const viaBuild = await lintImage({ image: 'localhost/bootc-lab-test-fake-bootc:1', model, isolation: ISOLATION });
+    assert.equal(
+      viaBuild.bootcVia,
+      spawnSync('podman', ['run', '--rm', 'localhost/bootc-lab-test-fake-bootc:1', '/bin/true']).status === 0 ? 'run' : 'build',
+      viaBuild.bootcError,
+    );
+    check(viaBuild);
+    assert.deepEqual(leftovers(), before, 'the throwaway build leaves nothing behind');
+  });
+
   it('maps a failing build to the instruction that failed', async () => {
     const { res } = await build('fails', 'localhost/bootc-lab-test-fails:1');
     assert.equal(res.ok, false);

@@ -33,6 +33,8 @@ export interface ImageLintReport {
   /** bootc's own output, when the image has /usr/bin/bootc. */
   bootc?: BootcLintOutput;
   bootcError?: string;
+  /** How bootc's own lint ran: `podman run`, or a throwaway build where run is not allowed. */
+  bootcVia?: 'run' | 'build';
   /** How the root filesystem was read. */
   access: 'mount' | 'export';
   attribution: 'layers' | 'none';
@@ -46,6 +48,8 @@ export interface LintImageOptions extends PodmanTarget {
   runBootc?: boolean;
   /** Extra `podman run` arguments for bootc's lint (a test machine may need `--runtime runc`). */
   runArgs?: string[];
+  /** `--isolation` for the throwaway build used when `podman run` is not allowed. */
+  isolation?: string;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -88,21 +92,76 @@ async function withRootfs<T>(o: LintImageOptions, fn: (root: string, access: 'mo
   }
 }
 
-async function runBootcLint(o: LintImageOptions): Promise<{ output?: BootcLintOutput; error?: string }> {
+/** `podman run` failed before bootc ran (exit 125-127: podman or the OCI runtime refused). */
+function runRefused(exitCode: number, stderr: string): boolean {
+  return exitCode >= 125 && exitCode <= 127 && !/Checks passed|Failed lint|Lint warning|error: Linting/.test(stderr);
+}
+
+/**
+ * Where `podman run` is restricted (no cgroups, no rlimits), a throwaway build of
+ * `FROM image` + `RUN bootc container lint` runs the same lint in a build step.
+ */
+async function lintInThrowawayBuild(o: LintImageOptions, imageId: string, flags: string[]): Promise<{ stdout: string; stderr: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-lintbuild-'));
+  const iid = path.join(dir, 'iid');
+  try {
+    // The lint's exit status must not fail the build: its output is what we want.
+    fs.writeFileSync(
+      path.join(dir, 'Containerfile'),
+      `FROM ${imageId}\nRUN bootc container lint ${flags.join(' ')}; echo "bootc-lab: lint exit $?"\n`,
+    );
+    const r = await run(
+      cmd(o, [
+        'build',
+        '--no-cache',
+        '--pull=never',
+        ...(o.isolation === 'chroot' ? [] : ['--network=none']),
+        ...(o.isolation ? [`--isolation=${o.isolation}`] : []),
+        '--iidfile',
+        iid,
+        '-f',
+        path.join(dir, 'Containerfile'),
+        dir,
+      ]),
+      { signal: o.signal, timeoutMs: 600_000 },
+    );
+    return { stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    if (fs.existsSync(iid)) await run(cmd(o, ['rmi', '--force', fs.readFileSync(iid, 'utf8').trim()]));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runBootcLint(
+  o: LintImageOptions,
+  imageId: string,
+): Promise<{ output?: BootcLintOutput; error?: string; via: 'run' | 'build' }> {
   const base = ['run', '--rm', '--network=none', ...(o.runArgs ?? []), '--entrypoint', '/usr/bin/bootc', o.image, 'container', 'lint'];
-  let r = await run(cmd(o, [...base, '--no-truncate']), { signal: o.signal, timeoutMs: 600_000 });
-  let parsed = parseBootcLint(r.stdout, r.stderr);
+  let flags = ['--no-truncate'];
+  let r = await run(cmd(o, [...base, ...flags]), { signal: o.signal, timeoutMs: 600_000 });
+  let via: 'run' | 'build' = 'run';
+  let out = { stdout: r.stdout, stderr: r.stderr };
+  if (runRefused(r.exitCode, r.stderr)) {
+    o.log?.(
+      `podman run is not allowed here (${r.stderr.trim().split('\n').pop() ?? ''}); running bootc container lint in a throwaway build instead`,
+    );
+    via = 'build';
+    out = await lintInThrowawayBuild(o, imageId, flags);
+  }
+  let parsed = parseBootcLint(out.stdout, out.stderr);
   if (parsed.unknownFlag) {
     // bootc < 1.3.0 has no --no-truncate.
-    r = await run(cmd(o, base), { signal: o.signal, timeoutMs: 600_000 });
-    parsed = parseBootcLint(r.stdout, r.stderr);
+    flags = [];
+    if (via === 'run') {
+      r = await run(cmd(o, base), { signal: o.signal, timeoutMs: 600_000 });
+      out = { stdout: r.stdout, stderr: r.stderr };
+    } else out = await lintInThrowawayBuild(o, imageId, flags);
+    parsed = parseBootcLint(out.stdout, out.stderr);
   }
   const understood = parsed.results.length > 0 || parsed.passed !== undefined || parsed.notOstree || parsed.legacyFailure;
   if (!understood)
-    return {
-      error: `bootc container lint could not run in the image (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-5).join('\n')}`,
-    };
-  return { output: parsed };
+    return { via, error: `bootc container lint could not run in the image: ${out.stderr.trim().split('\n').slice(-5).join('\n')}` };
+  return { output: parsed, via };
 }
 
 function messageOf(r: ImageLintResult, paths?: string[]): string {
@@ -131,11 +190,13 @@ export async function lintImage(o: LintImageOptions): Promise<ImageLintReport> {
   });
   let bootc: BootcLintOutput | undefined;
   let bootcError: string | undefined;
+  let bootcVia: 'run' | 'build' | undefined;
   if (hasBootc && o.runBootc !== false) {
     const t2 = Date.now();
-    const b = await runBootcLint(o);
+    const b = await runBootcLint(o, inspect.Id);
     bootc = b.output;
     bootcError = b.error;
+    bootcVia = b.via;
     timings.bootcMs = Date.now() - t2;
   }
   const t3 = Date.now();
@@ -216,6 +277,7 @@ export async function lintImage(o: LintImageOptions): Promise<ImageLintReport> {
     port,
     bootc,
     bootcError,
+    bootcVia,
     access,
     attribution: dirs ? 'layers' : 'none',
     timings,
