@@ -265,6 +265,7 @@ export async function lintBuiltImage(
           remote: cfg.remote,
           runBootc: cfg.runBootcLint,
           runArgs: cfg.imageRunArgs,
+          isolation: cfg.isolation,
           signal: ac.signal,
           log: (l) => deps.log.info(l),
         });
