@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { findCloudInit } from '../../core/src/vm/cloud-init';
 import { imageHasBootc } from '../../core/src/vm/install';
 import { ImageNotBootableError } from '../../core/src/vm/prepare';
 import { Vm, type BootRecord } from '../../core/src/vm/vm';
@@ -25,6 +26,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
       accel: { type: 'string', default: 'auto' },
       'kernel-arg': { type: 'string', multiple: true, default: [] },
       'cache-dir': { type: 'string' },
+      'cloud-init': { type: 'string' },
       podman: { type: 'string' },
       qemu: { type: 'string' },
     },
@@ -59,9 +61,12 @@ export async function bootCommand(argv: string[]): Promise<number> {
       );
     }
   }
+  const cloudInit = values['cloud-init'] ? findCloudInit(values['cloud-init']) : undefined;
+  if (values['cloud-init'] && !cloudInit) throw new UsageError(`--cloud-init ${values['cloud-init']}: no user-data file there`);
   const vm = new Vm({
     image,
     mode: values.mode,
+    cloudInit,
     memoryMb,
     cpus,
     kvm: values.accel === 'kvm' ? 'on' : values.accel === 'tcg' ? 'off' : 'auto',

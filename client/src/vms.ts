@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { findCloudInit } from '../../core/src/vm/cloud-init';
 import { cacheEntries, defaultCacheDir, pruneCache } from '../../core/src/vm/prepare';
 import { Vm, type BootRecord } from '../../core/src/vm/vm';
 import type { StateEvent } from '../../core/src/vm/boot-states';
@@ -19,6 +20,7 @@ export function vmConfig(resource?: vscode.Uri): {
   cacheLimitGb: number;
   qemuPath: string;
   timeoutSec: number;
+  cloudInit?: string;
 } {
   const c = vscode.workspace.getConfiguration('bootcLab.vm', resource);
   const accel = c.get<string>('accel', 'auto');
@@ -34,6 +36,7 @@ export function vmConfig(resource?: vscode.Uri): {
     cacheLimitGb: c.get<number>('cacheLimitGb', 20),
     qemuPath: c.get<string>('qemuPath', '') || 'qemu-system-x86_64',
     timeoutSec: c.get<number>('bootTimeoutSeconds', 600),
+    cloudInit: c.get<string>('cloudInit', '') || undefined,
   };
 }
 
@@ -134,6 +137,8 @@ export class VmManager implements vscode.Disposable {
     }
     const cfg = vmConfig(file);
     const runId = newRunId('boot');
+    // cloud-init: user-data next to the Containerfile, or the configured file or folder.
+    const cloudInit = findCloudInit(cfg.cloudInit) ?? (file ? findCloudInit(path.dirname(file.fsPath)) : undefined);
     const vm = new Vm({
       image,
       mode: cfg.mode,
@@ -145,6 +150,7 @@ export class VmManager implements vscode.Disposable {
       firmware: cfg.firmware,
       cacheDir: cfg.cacheDir,
       qemuPath: cfg.qemuPath,
+      cloudInit,
       stateDir: vscode.Uri.joinPath(this.storage, 'vms', runId).fsPath,
       log: (l) => this.log.info(l),
     });

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildModel, initShellParser } from '../../core/src';
@@ -44,16 +45,20 @@ describe('real QEMU boots (TCG here)', { timeout: 1_800_000 }, () => {
     await buildFixture('no-kernel', 'localhost/bootc-lab-test-no-kernel:1');
   });
 
-  it('quick-boots the Debian image, reaches SSH, runs a command, records the boot, stops cleanly', () => {
+  it('quick-boots the Debian image with a cloud-init seed, reaches SSH, runs a command, records the boot, stops cleanly', () => {
     const before = leftovers();
+    const seed = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-ci-'));
+    fs.writeFileSync(path.join(seed, 'user-data'), '#cloud-config\nhostname: bootc-lab-test\n');
     const r = spawnSync(
       process.execPath,
       [
         CLI,
         'boot',
         IMAGE,
+        '--cloud-init',
+        seed,
         '--exec',
-        'cat /etc/debian_version && systemctl is-enabled ssh',
+        'cat /etc/debian_version && systemctl is-enabled ssh && ls /dev/disk/by-label',
         '--timeout',
         '400',
         '--memory',
@@ -62,6 +67,7 @@ describe('real QEMU boots (TCG here)', { timeout: 1_800_000 }, () => {
       ],
       { encoding: 'utf8', timeout: 600_000 },
     );
+    fs.rmSync(seed, { recursive: true, force: true });
     assert.equal(r.status, 0, `${r.stderr}\n${r.stdout}`);
     const rec = JSON.parse(r.stdout) as {
       states: { state: string; at: number }[];
@@ -77,7 +83,8 @@ describe('real QEMU boots (TCG here)', { timeout: 1_800_000 }, () => {
       rec.states.map((s) => s.state),
       ['starting', 'kernel', 'initrd', 'switch-root', 'userspace', 'login', 'ssh'],
     );
-    assert.match(rec.exec.stdout, /^12\.\d+\nenabled\n$/);
+    assert.match(rec.exec.stdout, /^12\.\d+\nenabled\n/);
+    assert.match(rec.exec.stdout, /\bcidata\b/, 'the NoCloud seed is attached with its label');
     assert.ok((rec.systemdAnalyze?.kernel ?? 0) > 0 && (rec.systemdAnalyze?.userspace ?? 0) > 0, JSON.stringify(rec.systemdAnalyze));
     assert.ok(Array.isArray(rec.failedUnits));
     assert.ok((rec.memoryUsedBytes ?? 0) > 10 * 1024 ** 2);

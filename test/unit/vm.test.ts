@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { BootStateTracker } from '../../core/src/vm/boot-states';
+import { findCloudInit, seedCommands } from '../../core/src/vm/cloud-init';
 import { installCacheKey, pruneCache, quickCacheKey } from '../../core/src/vm/prepare';
 import {
   installToDiskCommand,
@@ -123,6 +124,28 @@ describe('QEMU command lines', () => {
     fs.writeFileSync(path.join(dir, 'cpuinfo'), 'flags : fpu vmx sse2\n');
     assert.equal(kvmUsable(path.join(dir, 'kvm'), path.join(dir, 'cpuinfo')).usable, true);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('cloud-init seed', () => {
+  it('finds user-data and meta-data and writes a cidata volume', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ci-'));
+    assert.equal(findCloudInit(dir), undefined);
+    fs.writeFileSync(path.join(dir, 'user-data'), '#cloud-config\n');
+    assert.deepEqual(findCloudInit(dir), { userData: path.join(dir, 'user-data'), metaData: undefined });
+    fs.writeFileSync(path.join(dir, 'meta-data'), 'instance-id: x\n');
+    assert.deepEqual(findCloudInit(path.join(dir, 'user-data')), {
+      userData: path.join(dir, 'user-data'),
+      metaData: path.join(dir, 'meta-data'),
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    const cmds = seedCommands('/r/seed.iso', '/r/cidata');
+    assert.deepEqual(cmds[1], {
+      command: 'genisoimage',
+      args: ['-quiet', '-output', '/r/seed.iso', '-volid', 'cidata', '-joliet', '-rock', '/r/cidata/user-data', '/r/cidata/meta-data'],
+    });
+    const { args } = qemuCommand({ ...base, kvm: false, seedImage: '/r/seed.iso' });
+    assert.ok(argAfter(args, '-drive').includes('file=/r/seed.iso,if=virtio,format=raw,readonly=on'));
   });
 });
 

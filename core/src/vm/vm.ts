@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, killTree, run, type CommandSpec } from '../process/run';
 import type { PodmanTarget } from '../podman/podman';
 import { ANSI, BootStateTracker, type BootState, type StateEvent } from './boot-states';
+import { makeSeedImage, type CloudInitFiles } from './cloud-init';
 import { prepareInstallBoot, type InstallArtifacts } from './install';
 import { defaultCacheDir, freePort, makeSshKey, prepareQuickBoot, type QuickArtifacts } from './prepare';
 import { kvmUsable, qemuCommand, quickAppend, sshKeyTmpfiles } from './qemu';
@@ -26,6 +27,8 @@ export interface VmOptions extends PodmanTarget {
   kernelArgs?: string[];
   qemuArgs?: string[];
   seedImage?: string;
+  /** user-data (and meta-data) to attach as a NoCloud seed. */
+  cloudInit?: CloudInitFiles;
   log?: (line: string) => void;
 }
 
@@ -171,6 +174,9 @@ export class Vm extends EventEmitter {
     const key = await makeSshKey(path.join(this.stateDir, 'ssh'), { signal });
     this.privateKey = key.privateKey;
     this.sshPort = await freePort();
+    const seed =
+      this.o.seedImage ?? (this.o.cloudInit ? await makeSeedImage(this.o.cloudInit, this.runtimeDir, this.id, { signal }) : undefined);
+    if (seed) this.o.log?.(`cloud-init: attaching a NoCloud seed (${this.o.cloudInit?.userData ?? seed})`);
     this.prepareSeconds = (Date.now() - t0) / 1000;
     const spec: CommandSpec = qemuCommand({
       qemuPath: this.o.qemuPath,
@@ -193,7 +199,7 @@ export class Vm extends EventEmitter {
       serialSocket: this.serialSocket,
       serialLog: this.consoleLog,
       qmpSocket: this.qmpSocket,
-      seedImage: this.o.seedImage,
+      seedImage: seed,
       extraArgs: this.o.qemuArgs,
     });
     this.commandLine = describe(spec);
