@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildModel, initShellParser } from '../../core/src';
 import { runBuild } from '../../core/src/podman/run-build';
-import { ImageNotBootableError } from '../../core/src/vm/prepare';
+import { ImageNotBootableError, prepareQuickBoot } from '../../core/src/vm/prepare';
 import { Vm } from '../../core/src/vm/vm';
 import { ISOLATION, ensureBusyboxBase, leftovers, requirePodman } from './base-images';
 import { ensureDebianBase } from './debian-base';
@@ -93,6 +94,49 @@ describe('real QEMU boots (TCG here)', { timeout: 1_800_000 }, () => {
     assert.ok(fs.existsSync(rec.consoleLog), 'the console log is kept');
     assert.equal(qemuProcesses(), '');
     assert.deepEqual(leftovers(), before);
+  });
+
+  it('takes the kernel and initramfs out of a UKI, byte for byte', async () => {
+    const plain = await prepareQuickBoot({ image: IMAGE });
+    const stub = '/usr/lib/systemd/boot/efi/linuxx64.efi.stub';
+    assert.ok(fs.existsSync(stub), 'systemd-boot-efi is required (apt-get install systemd-boot-efi)');
+    const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-uki-'));
+    try {
+      const mk = spawnSync(
+        'objcopy',
+        [
+          '--add-section',
+          `.linux=${plain.kernel}`,
+          '--change-section-vma',
+          '.linux=0x2000000',
+          '--add-section',
+          `.initrd=${plain.initrd}`,
+          '--change-section-vma',
+          '.initrd=0x3000000',
+          stub,
+          path.join(ctx, 'uki.efi'),
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(mk.status, 0, mk.stderr);
+      fs.writeFileSync(
+        path.join(ctx, 'Containerfile'),
+        `FROM ${IMAGE}\nCOPY uki.efi /usr/lib/modules/${plain.kver}/${plain.kver}.efi\nRUN rm -f /usr/lib/modules/${plain.kver}/vmlinuz /usr/lib/modules/${plain.kver}/initramfs.img\n`,
+      );
+      const res = await runBuild({
+        file: path.join(ctx, 'Containerfile'),
+        context: ctx,
+        tag: 'localhost/bootc-lab-test-uki:1',
+        isolation: ISOLATION,
+      });
+      assert.ok(res.ok, res.failure?.tail);
+      const fromUki = await prepareQuickBoot({ image: 'localhost/bootc-lab-test-uki:1' });
+      const sha = (f: string): string => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+      assert.equal(sha(fromUki.kernel), sha(plain.kernel));
+      assert.equal(sha(fromUki.initrd), sha(plain.initrd));
+    } finally {
+      fs.rmSync(ctx, { recursive: true, force: true });
+    }
   });
 
   it('exits with the command status', () => {

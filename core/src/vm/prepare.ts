@@ -40,21 +40,57 @@ export function installCacheKey(imageId: string, opts: { filesystem?: string; si
     .slice(0, 32);
 }
 
-function findKernel(root: string): { kver: string; kernel: string; initrd?: string } | undefined {
+/** The image's kernel: `vmlinuz` (+ `initramfs.img`) in /usr/lib/modules/$kver, or a UKI there or in /boot/EFI/Linux. */
+export function findKernel(root: string): { kver: string; kernel?: string; initrd?: string; uki?: string } | undefined {
   const dir = path.join(root, 'usr/lib/modules');
   let kvers: string[] = [];
   try {
     kvers = fs.readdirSync(dir).sort();
   } catch {
-    return undefined;
+    kvers = [];
   }
-  for (const kver of kvers.reverse()) {
+  for (const kver of [...kvers].reverse()) {
     const kernel = path.join(dir, kver, 'vmlinuz');
     if (!fs.existsSync(kernel)) continue;
     const initrd = path.join(dir, kver, 'initramfs.img');
     return { kver, kernel, initrd: fs.existsSync(initrd) ? initrd : undefined };
   }
+  const efi = (d: string): string[] => {
+    try {
+      return fs
+        .readdirSync(d)
+        .filter((f) => f.endsWith('.efi'))
+        .sort()
+        .map((f) => path.join(d, f));
+    } catch {
+      return [];
+    }
+  };
+  for (const kver of [...kvers].reverse()) {
+    const uki = efi(path.join(dir, kver))[0];
+    if (uki) return { kver, uki };
+  }
+  const boot = efi(path.join(root, 'boot/EFI/Linux'))[0];
+  if (boot) return { kver: path.basename(boot, '.efi'), uki: boot };
   return undefined;
+}
+
+/** Copies a UKI's `.linux` and `.initrd` PE sections out as a kernel and an initramfs. */
+export async function extractUki(uki: string, kernelOut: string, initrdOut: string, ro: RunOptions = {}): Promise<void> {
+  for (const [section, out] of [
+    ['.linux', kernelOut],
+    ['.initrd', initrdOut],
+  ] as const) {
+    try {
+      await runChecked({ command: 'objcopy', args: ['-O', 'binary', `--only-section=${section}`, uki, out] }, ro);
+    } catch (e) {
+      if (e instanceof NotFoundError)
+        throw new Error("objcopy was not found: it extracts the kernel from the image's UKI; install binutils.");
+      throw e;
+    }
+    if (!fs.existsSync(out) || fs.statSync(out).size === 0)
+      throw new ImageNotBootableError(`The UKI ${path.basename(uki)} has no ${section} section.`);
+  }
 }
 
 function treeBytes(root: string): number {
@@ -114,12 +150,18 @@ export async function prepareQuickBoot(
         throw new ImageNotBootableError(
           `${t.image} has no kernel: there is no /usr/lib/modules/$kver/vmlinuz. Install a kernel and copy it there (see the rules kernel-missing and kernel-location).`,
         );
-      if (!k.initrd)
-        throw new ImageNotBootableError(
-          `${t.image} has a kernel (${k.kver}) but no /usr/lib/modules/${k.kver}/initramfs.img. Build one with dracut (see the rule initramfs-missing).`,
-        );
-      fs.copyFileSync(k.kernel, path.join(tmp, 'vmlinuz'));
-      fs.copyFileSync(k.initrd, path.join(tmp, 'initramfs.img'));
+      if (k.uki) {
+        t.log?.(`Extracting the kernel and initramfs from the UKI ${k.uki.slice(root.length)}`);
+        await extractUki(k.uki, path.join(tmp, 'vmlinuz'), path.join(tmp, 'initramfs.img'), ro);
+      } else {
+        if (!k.initrd || !k.kernel) {
+          throw new ImageNotBootableError(
+            `${t.image} has a kernel (${k.kver}) but no /usr/lib/modules/${k.kver}/initramfs.img. Build one with dracut (see the rule initramfs-missing).`,
+          );
+        }
+        fs.copyFileSync(k.kernel, path.join(tmp, 'vmlinuz'));
+        fs.copyFileSync(k.initrd, path.join(tmp, 'initramfs.img'));
+      }
       const bytes = treeBytes(root);
       // Room for the journal, package caches and first-boot state on top of the image itself.
       const size = Math.max(2 * 1024 ** 3, Math.ceil((bytes * 1.4 + 512 * 1024 ** 2) / 1024 ** 2) * 1024 ** 2);
