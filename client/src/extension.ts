@@ -36,7 +36,13 @@ function serverSettings(): Record<string, unknown> {
   };
 }
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension exports: the run history and VMs, for the extension-host test suite. */
+export interface BootcLabApi {
+  runs: RunStore;
+  vms: VmManager;
+}
+
+export function activate(context: vscode.ExtensionContext): BootcLabApi {
   const activatedAt = Date.now();
   let firstOpenAt: number | undefined;
   const log = vscode.window.createOutputChannel('bootc Lab', { log: true });
@@ -205,6 +211,7 @@ export function activate(context: vscode.ExtensionContext): void {
     (e: unknown) => log.error(`The language server did not start: ${e instanceof Error ? e.message : String(e)}`),
   );
   log.info(`activated in ${Date.now() - activatedAt} ms`);
+  return { runs, vms: vmManager };
 }
 
 export async function deactivate(): Promise<void> {

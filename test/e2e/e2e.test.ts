@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ensureBusyboxBase, requirePodman } from '../integration/base-images';
 import { ensureDebianBase } from '../integration/debian-base';
 import { CodeServer, SHOTS, packageVsix } from './harness';
+import { makeWorkspace } from './workspace';
 import { ROOT } from './setup';
 
 /**
@@ -14,22 +15,6 @@ import { ROOT } from './setup';
  * asserts what a user sees and saves a screenshot in test-results/e2e/.
  */
 const ISOLATION = process.env.BOOTC_LAB_TEST_ISOLATION ?? 'chroot';
-
-function makeWorkspace(): string {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-ws-'));
-  const w = (rel: string, text: string): void => {
-    fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
-    fs.writeFileSync(path.join(ws, rel), text);
-  };
-  w(
-    'bad/Containerfile',
-    'FROM quay.io/fedora/fedora-bootc:42\nRUN dnf -y install httpd && systemctl start httpd\nEXPOSE 80\nRUN bootc container lint\n',
-  );
-  w('snippet/Containerfile', '');
-  const vm = path.join(ROOT, 'test/integration/fixtures/debian-vm');
-  for (const f of fs.readdirSync(vm)) w(`vm/${f}`, fs.readFileSync(path.join(vm, f), 'utf8'));
-  return ws;
-}
 
 const baseSettings = {
   'workbench.startupEditor': 'none',
@@ -182,6 +167,64 @@ describe('VS Code end to end (code-server + Chromium)', { timeout: 1_800_000 }, 
     );
     assert.equal(qemuRunning(), '');
     await cs.shot('3-stopped');
+  });
+
+  it('5. the extension-host suite (also run by @vscode/test-electron) passes inside code-server', async () => {
+    const results = path.join(os.tmpdir(), `bootc-lab-suite-${process.pid}.json`);
+    fs.rmSync(results, { force: true });
+    const host = new CodeServer(
+      makeWorkspace(),
+      { ...baseSettings, 'security.workspace.trust.enabled': false },
+      { BOOTC_LAB_SUITE_RESULTS: results },
+    );
+    try {
+      host.installVsix(vsix);
+      // code-server only loads extensions it installed itself: pack the runner as a VSIX too.
+      const runner = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-runner-'));
+      fs.copyFileSync(path.join(ROOT, 'test/vscode/runner/package.json'), path.join(runner, 'package.json'));
+      fs.writeFileSync(path.join(runner, 'README.md'), 'Runs the bootc Lab extension-host suite.\n');
+      fs.writeFileSync(path.join(runner, 'LICENSE'), 'Apache-2.0\n');
+      const b = spawnSync(
+        path.join(ROOT, 'node_modules/.bin/esbuild'),
+        [
+          path.join(ROOT, 'test/vscode/runner/runner.ts'),
+          '--bundle',
+          '--platform=node',
+          '--format=cjs',
+          '--external:vscode',
+          `--outfile=${path.join(runner, 'runner.js')}`,
+        ],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
+      assert.equal(b.status, 0, b.stderr);
+      const pack = spawnSync(
+        path.join(ROOT, 'node_modules/.bin/vsce'),
+        ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', path.join(runner, 'runner.vsix')],
+        { cwd: runner, encoding: 'utf8' },
+      );
+      assert.equal(pack.status, 0, pack.stderr + pack.stdout);
+      host.installVsix(path.join(runner, 'runner.vsix'));
+      await host.start();
+      const text = await host.until(
+        'suite results',
+        () => Promise.resolve(fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : ''),
+        (t) => t.length > 0,
+        900_000,
+      );
+      const r = JSON.parse(text) as { name: string; ok: boolean; error?: string }[];
+      await host.shot('5-suite');
+      assert.deepEqual(
+        r.map((x) => [x.name, x.ok, x.error ?? '']),
+        [
+          ['diagnostics and a quick fix', true, ''],
+          ['the Debian snippet lints clean', true, ''],
+          ['Build & Boot VM, then stop', true, ''],
+        ],
+      );
+    } finally {
+      await host.stop();
+      fs.rmSync(results, { force: true });
+    }
   });
 
   it('4. restricted mode: diagnostics still appear, building is refused with an explanation', async () => {

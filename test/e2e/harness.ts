@@ -54,6 +54,7 @@ export class CodeServer {
   constructor(
     readonly workspace: string,
     private readonly settings: Record<string, unknown>,
+    private readonly env: Record<string, string> = {},
   ) {}
 
   installVsix(vsix: string): string {
@@ -89,6 +90,7 @@ export class CodeServer {
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
+        env: { ...process.env, ...this.env },
       },
     );
     this.proc.stdout?.on('data', (d: Buffer) => (this.log += d.toString()));

@@ -1,0 +1,21 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT } from './setup';
+
+/** The workspace every end-to-end host opens: a Containerfile with mistakes, an empty one, the Debian VM image. */
+export function makeWorkspace(): string {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-ws-'));
+  const w = (rel: string, text: string): void => {
+    fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+    fs.writeFileSync(path.join(ws, rel), text);
+  };
+  w(
+    'bad/Containerfile',
+    'FROM quay.io/fedora/fedora-bootc:42\nRUN dnf -y install httpd && systemctl start httpd\nEXPOSE 80\nRUN bootc container lint\n',
+  );
+  w('snippet/Containerfile', '');
+  const vm = path.join(ROOT, 'test/integration/fixtures/debian-vm');
+  for (const f of fs.readdirSync(vm)) w(`vm/${f}`, fs.readFileSync(path.join(vm, f), 'utf8'));
+  return ws;
+}

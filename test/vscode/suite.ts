@@ -1,0 +1,148 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BootcLabApi } from '../../client/src/extension';
+
+/**
+ * The end-to-end scenarios through the VS Code API, in the extension host. The same suite runs under
+ * `@vscode/test-electron` (desktop VS Code) and inside code-server through a runner extension.
+ */
+export interface Result {
+  name: string;
+  ok: boolean;
+  error?: string;
+  ms: number;
+}
+
+const EXT = 'bootc-lab.bootc-lab';
+
+async function until<T>(what: string, fn: () => T | Promise<T>, pred: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    last = await fn();
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)?.slice(0, 500)}`);
+}
+
+function check(cond: unknown, msg: string): void {
+  if (!cond) throw new Error(msg);
+}
+
+const codes = (uri: vscode.Uri): string[] =>
+  vscode.languages.getDiagnostics(uri).map((d) => String(typeof d.code === 'object' ? d.code.value : d.code));
+
+function folder(): string {
+  const f = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (!f) throw new Error('the suite needs the e2e workspace folder open');
+  return f;
+}
+
+async function diagnosticsAndQuickFix(): Promise<void> {
+  const uri = vscode.Uri.file(path.join(folder(), 'bad', 'Containerfile'));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc);
+  await until(
+    'bootc diagnostics',
+    () => codes(uri),
+    (c) => c.includes('package-manager-leftovers') && c.includes('systemctl-runtime') && c.includes('ignored-instruction'),
+  );
+  const d = vscode.languages
+    .getDiagnostics(uri)
+    .find((x) => String(typeof x.code === 'object' ? x.code.value : x.code) === 'package-manager-leftovers');
+  check(d, 'no package-manager-leftovers diagnostic');
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+    'vscode.executeCodeActionProvider',
+    uri,
+    d?.range,
+    vscode.CodeActionKind.QuickFix.value,
+  );
+  const fix = actions.find((a) => a.title === 'Clean up after dnf in this RUN');
+  check(fix?.edit, `no quick fix; got: ${actions.map((a) => a.title).join(' | ')}`);
+  if (fix?.edit) await vscode.workspace.applyEdit(fix.edit);
+  await until(
+    'fix applied',
+    () => codes(uri),
+    (c) => !c.includes('package-manager-leftovers') && c.includes('systemctl-runtime'),
+  );
+  check(/dnf clean all/.test(doc.getText()), 'the edit did not land');
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+async function snippetLintsClean(): Promise<void> {
+  const ext = vscode.extensions.getExtension(EXT);
+  check(ext, `${EXT} is not installed`);
+  const snippets = JSON.parse(fs.readFileSync(path.join(ext?.extensionPath ?? '', 'snippets', 'bootc.code-snippets'), 'utf8')) as Record<
+    string,
+    { body: string[] }
+  >;
+  const body = snippets['bootc image (custom Debian base)']?.body.join('\n') ?? '';
+  const uri = vscode.Uri.file(path.join(folder(), 'snippet', 'Containerfile'));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const ed = await vscode.window.showTextDocument(doc);
+  await ed.insertSnippet(new vscode.SnippetString(body));
+  await until(
+    'snippet text',
+    () => doc.getText(),
+    (t) => t.includes('LABEL containers.bootc=1'),
+  );
+  // Wait for the server to publish for this version, then there must be nothing.
+  await new Promise((r) => setTimeout(r, 1500));
+  check(codes(uri).length === 0, `the snippet has findings: ${codes(uri).join(', ')}`);
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+async function buildAndBoot(): Promise<void> {
+  const ext = vscode.extensions.getExtension<BootcLabApi>(EXT);
+  const api = ext?.isActive ? ext.exports : await ext?.activate();
+  check(api, 'the extension exports no API');
+  if (!api) return;
+  const uri = vscode.Uri.file(path.join(folder(), 'vm', 'Containerfile'));
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+  const before = new Set(api.runs.all().map((r) => r.id));
+  await vscode.commands.executeCommand('bootc.buildAndBootVm', uri);
+  const boot = await until(
+    'boot record',
+    () => api.runs.all().find((r) => r.kind === 'boot' && !before.has(r.id) && r.status !== 'running'),
+    (r) => !!r,
+    600_000,
+  );
+  check(boot?.status === 'ok', `boot run: ${boot?.status} ${boot?.failure?.message ?? ''}`);
+  const states = ((boot?.boot as { states?: { state: string }[] } | undefined)?.states ?? []).map((s) => s.state);
+  check(states.includes('login') && states.includes('ssh'), `boot states: ${states.join(',')}`);
+  check(api.vms.list().length === 1, 'the VM is not listed as running');
+  await vscode.commands.executeCommand('bootc.stopVm');
+  await until(
+    'QEMU gone',
+    () => spawnSync('pgrep', ['-f', 'qemu-system-x86_64'], { encoding: 'utf8' }).stdout.trim(),
+    (t) => t === '',
+    60_000,
+  );
+  check(api.vms.list().length === 0, 'a VM is still listed');
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+export async function runSuite(log: (s: string) => void = () => undefined): Promise<Result[]> {
+  const results: Result[] = [];
+  for (const [name, fn] of [
+    ['diagnostics and a quick fix', diagnosticsAndQuickFix],
+    ['the Debian snippet lints clean', snippetLintsClean],
+    ['Build & Boot VM, then stop', buildAndBoot],
+  ] as const) {
+    const t = Date.now();
+    try {
+      await fn();
+      results.push({ name, ok: true, ms: Date.now() - t });
+      log(`ok ${name}`);
+    } catch (e) {
+      results.push({ name, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e), ms: Date.now() - t });
+      log(`FAIL ${name}: ${String(e)}`);
+    }
+  }
+  return results;
+}
