@@ -161,7 +161,8 @@ export async function buildCommandCli(argv: string[]): Promise<number> {
     isolation: values.isolation,
     model,
     signal: ac.signal,
-    onLine: (l) => err(`${l}\n`),
+    // podman's output goes to stdout for text; with --format json stdout carries only the JSON.
+    onLine: (l) => (values.format === 'json' ? err : out)(`${l}\n`),
   });
   if (res.cancelled) {
     err('bootc-lab: build cancelled; build containers removed\n');

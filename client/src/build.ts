@@ -223,6 +223,7 @@ export async function buildImage(
     imageId: report?.imageId ?? result.imageId,
     digest: report?.digest,
     size: report?.size,
+    layers: report?.layers,
     status: 'ok',
     startedAt,
     durationMs: result.durationMs,

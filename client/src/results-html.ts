@@ -1,3 +1,4 @@
+import type { BootRecord } from '../../core/src/vm/vm';
 import type { RunRecord } from './runs';
 
 /** Everything the results page shows; built here, rendered as static HTML with inline SVG charts. */
@@ -26,20 +27,8 @@ function bars(items: { label: string; value: number; line?: number }[], unit = '
   return `<svg role="img" aria-label="bar chart" width="${w}" height="${items.length * rowH + 4}" viewBox="0 0 ${w} ${items.length * rowH + 4}">${rows}</svg>`;
 }
 
-interface BootShape {
-  states?: { state: string; at: number }[];
-  systemdAnalyze?: { raw?: string; kernel?: number; initrd?: number; userspace?: number; total?: number };
-  blame?: { unit: string; seconds: number }[];
-  failedUnits?: string[];
-  memoryUsedBytes?: number;
-  memoryTotalBytes?: number;
-  diskUsedBytes?: number;
-  diskSizeBytes?: number;
-  accel?: string;
-  mode?: string;
-  cached?: boolean;
-  prepareSeconds?: number;
-}
+/** A run's boot record as stored (older runs may lack fields). */
+type BootShape = Partial<BootRecord>;
 
 /** Phases as a timeline: one segment per phase from its start to the next phase's start. */
 function timeline(b: BootShape): string {
@@ -111,6 +100,7 @@ function metric(r: RunRecord): Record<string, string> {
   return {
     Image: r.image ?? '–',
     'Image size': bytes(r.size),
+    Layers: r.layers === undefined ? '–' : String(r.layers),
     'Build time': secs(r.durationMs),
     'Image findings': r.imageFindings ? String(r.imageFindings.length) : '–',
     Kernel: at('kernel'),

@@ -62,6 +62,7 @@ describe('results page', () => {
   });
   it('compares two runs and exports Markdown', () => {
     assert.match(compareSection(boot, build), /<th scope="row">Login<\/th><td>19\.7 s<\/td><td>–<\/td>/);
+    assert.match(compareSection({ ...boot, layers: 12 }, build), /<th scope="row">Layers<\/th><td>12<\/td><td>–<\/td>/);
     assert.match(markdownOf([boot, build]), /^\| SSH ready \| 20\.5 s \| – \|$/m);
   });
 });

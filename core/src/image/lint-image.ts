@@ -27,6 +27,8 @@ export interface ImageLintReport {
   imageId: string;
   digest?: string;
   size?: number;
+  /** Number of filesystem layers of the image. */
+  layers?: number;
   findings: ImageFinding[];
   /** Our port's raw results. */
   port: { results: ImageLintResult[]; passed: number; skipped: number };
@@ -273,6 +275,7 @@ export async function lintImage(o: LintImageOptions): Promise<ImageLintReport> {
     imageId: inspect.Id,
     digest: inspect.Digest,
     size: inspect.Size,
+    layers: inspect.RootFS?.Layers?.length,
     findings,
     port,
     bootc,
