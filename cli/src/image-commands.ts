@@ -5,7 +5,7 @@ import { buildModel, initShellParser, type ContainerfileModel } from '../../core
 import { lintImage, type ImageFinding } from '../../core/src/image/lint-image';
 import { formatLikeBootc } from '../../core/src/image/lints';
 import { defaultTag } from '../../core/src/podman/build';
-import { preflight } from '../../core/src/podman/podman';
+import { podmanMissingMessage, preflight } from '../../core/src/podman/podman';
 import { runBuild } from '../../core/src/podman/run-build';
 import { NotFoundError } from '../../core/src/process/run';
 import { jsonPosition, type JsonFinding } from './formats';
@@ -105,10 +105,7 @@ export async function lintImageCommand(argv: string[]): Promise<number> {
     printImageFindings(report.findings, values.file, values.format ?? 'text');
     return report.findings.some((f) => f.severity === 'error') ? 1 : 0;
   } catch (e) {
-    if (e instanceof NotFoundError)
-      throw new CliError(
-        'podman is not installed or not on PATH. Install it (Fedora: sudo dnf install podman; Debian/Ubuntu: sudo apt-get install podman).',
-      );
+    if (e instanceof NotFoundError) throw new CliError(podmanMissingMessage('pass --podman PATH if it is installed elsewhere'));
     if (ac.signal.aborted) return 130;
     throw new CliError((e as Error).message);
   }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { buildModel, directoryContext, initShellParser, lintModel, type ContainerfileModel } from '../../core/src';
 import { lintImage, type ImageLintReport } from '../../core/src/image/lint-image';
 import { defaultTag } from '../../core/src/podman/build';
-import { preflight } from '../../core/src/podman/podman';
+import { podmanMissingMessage, preflight } from '../../core/src/podman/podman';
 import { runBuild, type BuildResult } from '../../core/src/podman/run-build';
 import { NotFoundError } from '../../core/src/process/run';
 import { readConfig, type ClientConfig } from './config';
@@ -170,10 +170,7 @@ export async function buildImage(
           },
         });
       } catch (e) {
-        if (e instanceof NotFoundError)
-          throw new Error(
-            'podman is not installed or not on PATH. Install it (Fedora: sudo dnf install podman; Debian/Ubuntu: sudo apt-get install podman) or set bootcLab.podman.path.',
-          );
+        if (e instanceof NotFoundError) throw new Error(podmanMissingMessage());
         throw e;
       }
     },

@@ -13,8 +13,10 @@ const cmd = (t: PodmanTarget, args: string[]): { command: string; args: string[]
   args: [...podmanGlobal(t), ...args],
 });
 
-export const INSTALL_HINT =
-  'Install podman: Fedora `sudo dnf install podman`, Debian/Ubuntu `sudo apt-get install podman`, or see https://podman.io/docs/installation. Set bootcLab.podman.path if it is installed elsewhere.';
+/** One message for a missing podman everywhere; `elsewhere` says how this front end points at another binary. */
+export function podmanMissingMessage(elsewhere = 'set bootcLab.podman.path if it is installed elsewhere'): string {
+  return `podman is not installed or not on PATH. Install it (Fedora: sudo dnf install podman; Debian/Ubuntu: sudo apt-get install podman; others: https://podman.io/docs/installation), or ${elsewhere}.`;
+}
 
 export interface Preflight {
   version: string;
@@ -58,7 +60,7 @@ export async function preflight(
     info = JSON.parse(r.stdout) as typeof info;
   } catch (e) {
     if (e instanceof NotFoundError) {
-      out.errors.push(`podman is not installed or not on PATH. ${INSTALL_HINT}`);
+      out.errors.push(podmanMissingMessage());
       return out;
     }
     out.errors.push(`podman does not work: ${(e as Error).message}`);
