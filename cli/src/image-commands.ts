@@ -97,6 +97,7 @@ export async function lintImageCommand(argv: string[]): Promise<number> {
       podmanPath: values.podman,
       connection: values.connection,
       runBootc: !values['no-bootc'],
+      isolation: values.isolation,
       signal: ac.signal,
       log: (l) => err(`${l}\n`),
     });
