@@ -2,14 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from './setup';
+import { treeWriter } from '../tree';
 
 /** The workspace every end-to-end host opens: a Containerfile with mistakes, an empty one, the Debian VM image. */
 export function makeWorkspace(): string {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-ws-'));
-  const w = (rel: string, text: string): void => {
-    fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
-    fs.writeFileSync(path.join(ws, rel), text);
-  };
+  const w = treeWriter(ws);
   w(
     'bad/Containerfile',
     'FROM quay.io/fedora/fedora-bootc:42\nRUN dnf -y install httpd && systemctl start httpd\nEXPOSE 80\nRUN bootc container lint\n',

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { treeWriter } from '../tree';
 
 /** The tests need real podman; a missing one is a failure, never a skip. */
 export function requirePodman(): void {
@@ -32,14 +33,7 @@ export function ensureBusyboxBase(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-base-'));
   try {
     const root = path.join(dir, 'root');
-    const mk = (rel: string, content?: string): void => {
-      const p = path.join(root, rel);
-      if (content === undefined) fs.mkdirSync(p, { recursive: true });
-      else {
-        fs.mkdirSync(path.dirname(p), { recursive: true });
-        fs.writeFileSync(p, content);
-      }
-    };
+    const mk = treeWriter(root);
     for (const d of [
       'bin',
       'dev',

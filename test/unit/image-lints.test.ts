@@ -5,20 +5,14 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseBootcLint, unquote } from '../../core/src/image/bootc-output';
 import { formatLikeBootc, lintRootfs, parseKeyFile } from '../../core/src/image/lints';
+import { treeWriter } from '../tree';
 
 /** A minimal clean bootc-like root filesystem; each case changes one thing. */
 const roots: string[] = [];
 function makeRoot(change: (w: (rel: string, content?: string) => void, r: string) => void = () => undefined): string {
   const r = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-rootfs-test-'));
   roots.push(r);
-  const w = (rel: string, content?: string): void => {
-    const p = path.join(r, rel);
-    if (content === undefined) fs.mkdirSync(p, { recursive: true });
-    else {
-      fs.mkdirSync(path.dirname(p), { recursive: true });
-      fs.writeFileSync(p, content);
-    }
-  };
+  const w = treeWriter(r);
   for (const d of ['dev', 'proc', 'sys', 'run', 'tmp', 'var', 'boot', 'sysroot', 'etc', 'usr/lib/sysusers.d']) w(d);
   fs.symlinkSync('sysroot/ostree', path.join(r, 'ostree'));
   fs.symlinkSync('../run', path.join(r, 'var/run'));
