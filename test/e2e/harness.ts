@@ -123,29 +123,28 @@ export class CodeServer {
     return file;
   }
 
-  /** Runs a command from the palette by its title. */
-  async command(title: string): Promise<void> {
+  /** Types into the quick input that `chord` opens and accepts the first match once the list has settled. */
+  private async quickInput(chord: string, text: string, settleMs: number): Promise<void> {
     const p = this.page;
     await p.keyboard.press('Escape');
-    await p.keyboard.press('Control+Shift+P');
+    await p.keyboard.press(chord);
     await p.waitForSelector('.quick-input-widget:not([style*="display: none"]) input');
-    await p.keyboard.type(title, { delay: 10 });
-    await p.waitForTimeout(700);
+    await p.keyboard.type(text, { delay: 10 });
+    await p.waitForTimeout(settleMs);
     await p.keyboard.press('Enter');
-    await p.waitForTimeout(500);
+  }
+
+  /** Runs a command from the palette by its title. */
+  async command(title: string): Promise<void> {
+    await this.quickInput('Control+Shift+P', title, 700);
+    await this.page.waitForTimeout(500);
   }
 
   /** Opens a workspace file with Quick Open. */
   async open(rel: string): Promise<void> {
-    const p = this.page;
-    await p.keyboard.press('Escape');
-    await p.keyboard.press('Control+P');
-    await p.waitForSelector('.quick-input-widget:not([style*="display: none"]) input');
-    await p.keyboard.type(rel, { delay: 10 });
-    await p.waitForTimeout(1000);
-    await p.keyboard.press('Enter');
-    await p.waitForSelector('.monaco-editor .view-lines', { timeout: 30_000 });
-    await p.waitForTimeout(1000);
+    await this.quickInput('Control+P', rel, 1000);
+    await this.page.waitForSelector('.monaco-editor .view-lines', { timeout: 30_000 });
+    await this.page.waitForTimeout(1000);
   }
 
   /** The Problems panel's text (opening it first). */
