@@ -14,8 +14,9 @@ export function directoryContext(dir: string | undefined): BuildContext {
       const p = path.resolve(root, rel);
       if (p !== root && !p.startsWith(root + path.sep)) return undefined;
       try {
-        const st = fs.statSync(p);
-        if (!st.isFile() || st.size > MAX_CONTEXT_FILE) return undefined;
+        // Runs on every keystroke for every COPY source; a missing file is common and should not cost an exception.
+        const st = fs.statSync(p, { throwIfNoEntry: false });
+        if (!st?.isFile() || st.size > MAX_CONTEXT_FILE) return undefined;
         return fs.readFileSync(p, 'utf8');
       } catch {
         return undefined;
