@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { treeWriter } from '../tree';
+import { treeWriter, writeBootcSkeleton } from '../tree';
 
 /** The tests need real podman; a missing one is a failure, never a skip. */
 export function requirePodman(): void {
@@ -71,13 +71,7 @@ export function ensureBusyboxBase(): string {
       'chmod',
     ])
       fs.symlinkSync('busybox', path.join(root, 'bin', a));
-    fs.symlinkSync('sysroot/ostree', path.join(root, 'ostree'));
-    fs.symlinkSync('../run', path.join(root, 'var/run'));
-    mk('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
-    mk('etc/group', 'root:x:0:\n');
-    mk('usr/lib/sysusers.d/basic.conf', 'u root 0 "root" /root /bin/sh\n');
-    mk('usr/lib/tmpfiles.d/var.conf', 'L /var/run - - - - ../run\n');
-    mk('usr/lib/ostree/prepare-root.conf', '[composefs]\nenabled = true\n');
+    writeBootcSkeleton(root);
     const tar = path.join(dir, 'root.tar');
     const t = spawnSync('tar', ['-C', root, '-cf', tar, '.']);
     if (t.status !== 0) throw new Error(`tar failed: ${t.stderr.toString()}`);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseBootcLint, unquote } from '../../core/src/image/bootc-output';
 import { formatLikeBootc, lintRootfs, parseKeyFile } from '../../core/src/image/lints';
-import { treeWriter } from '../tree';
+import { treeWriter, writeBootcSkeleton } from '../tree';
 
 /** A minimal clean bootc-like root filesystem; each case changes one thing. */
 const roots: string[] = [];
@@ -14,14 +14,8 @@ function makeRoot(change: (w: (rel: string, content?: string) => void, r: string
   roots.push(r);
   const w = treeWriter(r);
   for (const d of ['dev', 'proc', 'sys', 'run', 'tmp', 'var', 'boot', 'sysroot', 'etc', 'usr/lib/sysusers.d']) w(d);
-  fs.symlinkSync('sysroot/ostree', path.join(r, 'ostree'));
-  fs.symlinkSync('../run', path.join(r, 'var/run'));
-  w('usr/lib/ostree/prepare-root.conf', '[composefs]\nenabled = true\n');
+  writeBootcSkeleton(r);
   w('usr/lib/modules/6.1.0/vmlinuz', 'kernel');
-  w('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
-  w('etc/group', 'root:x:0:\n');
-  w('usr/lib/sysusers.d/basic.conf', 'u root 0 "root" /root\n');
-  w('usr/lib/tmpfiles.d/var.conf', 'L /var/run - - - - ../run\n');
   change(w, r);
   return r;
 }
