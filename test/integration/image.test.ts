@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildModel, directoryContext, initShellParser, lintText } from '../../core/src';
@@ -135,6 +136,42 @@ describe('real podman: build, image lint, attribution', { timeout: 300_000 }, ()
     );
     check(viaBuild);
     assert.deepEqual(leftovers(), before, 'the throwaway build leaves nothing behind');
+    // The CLI hands --isolation to the same fallback: a podman wrapper records the argv it was given.
+    const file = path.join(FIX, 'fake-bootc', 'Containerfile');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-argv-'));
+    const wrapper = path.join(tmp, 'podman');
+    const argvLog = path.join(tmp, 'argv.log');
+    fs.writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec podman "$@"\n`, { mode: 0o755 });
+    const cli = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'lint-image',
+        'localhost/bootc-lab-test-fake-bootc:1',
+        '--file',
+        file,
+        '--podman',
+        wrapper,
+        '--isolation',
+        ISOLATION,
+        '--format',
+        'json',
+      ],
+      { encoding: 'utf8' },
+    );
+    const calls = fs.readFileSync(argvLog, 'utf8').split('\n');
+    fs.rmSync(tmp, { recursive: true, force: true });
+    assert.ok(cli.stdout.trim(), cli.stderr);
+    const throwaway = calls.filter((c) => c.startsWith('build '));
+    if (viaBuild.bootcVia === 'build')
+      assert.ok(throwaway.length === 1 && throwaway[0]?.includes(`--isolation=${ISOLATION}`), calls.join('\n'));
+    const varLog = (JSON.parse(cli.stdout) as { rule: string; source: string; line?: number }[]).filter((f) => f.rule === 'var-log');
+    assert.deepEqual(
+      varLog.map((f) => [f.source, f.line]),
+      [['bootc', 5]],
+      cli.stderr,
+    );
+    assert.deepEqual(leftovers(), before, 'the CLI leaves nothing behind');
   });
 
   it('maps a failing build to the instruction that failed', async () => {
