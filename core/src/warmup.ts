@@ -33,16 +33,56 @@ RUN bootc container lint
 }
 
 /**
- * Lints a generated document, then re-lints it after one-line edits the way the server does, in
- * small slices that yield between them so real requests go first.
+ * A long file of short instructions of every kind. Real Containerfiles are mostly one-liners; a
+ * long one makes the per-instruction loops hot the way a user's large file does.
  */
-export async function warmUp(rounds = 60): Promise<void> {
+function longFile(lines: number): string[] {
+  const out = [
+    '# syntax=docker/dockerfile:1',
+    'ARG VERSION=1',
+    'FROM docker.io/library/alpine:3 AS tools',
+    'WORKDIR /build',
+    'RUN make all',
+    'FROM quay.io/centos-bootc/centos-bootc:stream10',
+  ];
+  const kinds = [
+    (n: number) => `COPY files/unit-${n}.service /usr/lib/systemd/system/unit-${n}.service`,
+    (n: number) => `LABEL com.example.part${n}="value ${n}"`,
+    (n: number) => `ENV PART_${n}=on`,
+    (n: number) => `# part ${n}`,
+    (n: number) => `COPY --from=tools /build/bin-${n} /usr/libexec/bin-${n}`,
+    (n: number) => `RUN ln -s /usr/lib/part-${n} /etc/part-${n} && echo ${n} > /usr/lib/part-${n}.txt`,
+    (n: number) => `ARG OPT_${n}`,
+    (n: number) => `RUN dnf -y install pkg-${n} && dnf clean all`,
+  ];
+  for (let n = 0; out.length < lines - 1; n++) out.push(kinds[n % kinds.length]?.(n) ?? '');
+  out.push('RUN bootc container lint');
+  return out;
+}
+
+/**
+ * Lints a generated document, then re-lints it after block edits the way the server does, then
+ * types into a long file; all in small slices that yield between them so real requests go first.
+ * The typing phase is what makes the first keystrokes in a user's large file fast: without it,
+ * the first ten edits of a 1,000-line file averaged 25–30 ms against 15 ms in steady state.
+ */
+export async function warmUp(rounds = 60, typing = 20): Promise<void> {
   const config = { ...DEFAULT_CONFIG, detect: 'always' as const };
   const blocks = Array.from({ length: 10 }, (_v, i) => sample(i));
   let previous = (await lintText(blocks.join('\n'), 'untitled:warmup', { config })).model.analysisCache;
   for (let i = 0; i < rounds; i++) {
     blocks[i % blocks.length] = sample(100 + i);
     previous = (await lintText(blocks.join('\n'), 'untitled:warmup', { config, previous })).model.analysisCache;
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  // Then type into a long file: one-line edits, everything else reused from the previous pass.
+  const lines = longFile(600);
+  const runs = lines.map((l, n) => (l.startsWith('RUN ') ? n : -1)).filter((n) => n >= 0);
+  previous = (await lintText(lines.join('\n'), 'untitled:warmup-long', { config })).model.analysisCache;
+  for (let i = 0; i < typing; i++) {
+    const at = runs[Math.floor((i * runs.length) / typing)] ?? 0;
+    lines[at] = `${lines[at] ?? ''} x${i}`;
+    previous = (await lintText(lines.join('\n'), 'untitled:warmup-long', { config, previous })).model.analysisCache;
     await new Promise((r) => setTimeout(r, 0));
   }
   clearCommandCache();

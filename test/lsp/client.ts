@@ -11,6 +11,8 @@ export class TestClient {
   readonly conn: MessageConnection;
   private waiters: { uri: string; pred: (d: Diagnostic[]) => boolean; resolve: (d: PublishDiagnosticsParams) => void }[] = [];
   readonly published = new Map<string, PublishDiagnosticsParams>();
+  /** How many times diagnostics were published per document. */
+  readonly publishCount = new Map<string, number>();
   stderr = '';
   settings: Record<string, unknown> | null = { detect: 'auto', syntaxDiagnostics: true, rules: {}, lintDebounceMs: 0 };
 
@@ -20,6 +22,7 @@ export class TestClient {
     this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout), new StreamMessageWriter(this.proc.stdin));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.published.set(p.uri, p);
+      this.publishCount.set(p.uri, (this.publishCount.get(p.uri) ?? 0) + 1);
       this.waiters = this.waiters.filter((w) => {
         if (w.uri === p.uri && w.pred(p.diagnostics)) {
           w.resolve(p);

@@ -49,6 +49,21 @@ describe('language server over stdio', () => {
     assert.deepEqual(d.range, { start: { line: 1, character: 28 }, end: { line: 1, character: 43 } });
   });
 
+  it('lints a newly opened document once, not once for didOpen and again for its first content', async () => {
+    // With a debounce, a second lint of the same version would publish again after it.
+    client.settings = { ...client.settings, lintDebounceMs: 50 };
+    await client.conn.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+    try {
+      const uri = uriFor();
+      await client.open(uri, `${FEDORA}RUN mkdir /var/lib/x\n`);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(client.publishCount.get(uri), 1);
+    } finally {
+      client.settings = { ...client.settings, lintDebounceMs: 0 };
+      await client.conn.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+    }
+  });
+
   it('re-lints incremental edits and clears fixed findings', async () => {
     const uri = uriFor();
     await client.open(uri, `${FEDORA}RUN mkdir /var/lib/x\nRUN bootc container lint\n`);

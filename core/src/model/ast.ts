@@ -34,13 +34,16 @@ export function forgetLastParse(): void {
  */
 const proto = Instruction.prototype as unknown as { getRawArguments: (this: Instruction) => Argument[] };
 const rawArguments = proto.getRawArguments;
-const argCache = new WeakMap<Instruction, Argument[]>();
+// A property on the instance rather than a WeakMap: a WeakMap entry per instruction of every
+// parse is costly for the garbage collector on each keystroke; the property dies with the tree.
+const ARGS = Symbol('bootc-lab.rawArguments');
+type WithArgs = Instruction & { [ARGS]?: Argument[] };
 if (typeof rawArguments === 'function') {
-  proto.getRawArguments = function (this: Instruction): Argument[] {
-    let args = argCache.get(this);
+  proto.getRawArguments = function (this: WithArgs): Argument[] {
+    let args = this[ARGS];
     if (!args) {
       args = rawArguments.call(this);
-      argCache.set(this, args);
+      this[ARGS] = args;
     }
     return args.slice();
   };
