@@ -100,6 +100,29 @@ export function killTree(pid: number | undefined, signal: NodeJS.Signals): void 
   }
 }
 
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until every process of the group is gone, SIGKILLing the group after the grace period.
+ * The leader exiting is not enough: a helper it forked just as SIGTERM arrived missed the signal.
+ */
+async function reapGroup(pid: number | undefined, graceMs: number): Promise<void> {
+  if (!pid) return;
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (!groupAlive(pid)) return;
+  killTree(pid, 'SIGKILL');
+  const last = Date.now() + 1000;
+  while (groupAlive(pid) && Date.now() < last) await new Promise((r) => setTimeout(r, 50));
+}
+
 /**
  * Runs a program without a shell, streaming its output by line. Cancelling (the signal) or a
  * timeout kills the whole process group, SIGTERM first, then SIGKILL after a grace period.
@@ -160,8 +183,9 @@ export async function run(spec: CommandSpec, opts: RunOptions = {}): Promise<Run
     opts.signal?.removeEventListener('abort', onAbort);
     if (timer) clearTimeout(timer);
     if (hardKill) {
-      // Let the group's stragglers die before returning, so callers can assert nothing is left.
-      await new Promise((r) => setTimeout(r, 50));
+      // Return only once the group is gone, so nothing outlives a cancelled or timed-out command.
+      clearTimeout(hardKill);
+      await reapGroup(child.pid, opts.killGraceMs ?? 5000);
     }
   }
 }
