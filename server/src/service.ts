@@ -347,7 +347,7 @@ export function startServer(connection: Connection): void {
   const warm = (): void => {
     if (warmed) return;
     warmed = true;
-    warmUp().catch(() => undefined);
+    warmUp().catch((e: unknown) => connection.console.error(`warm-up failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   };
   connection.onInitialized(() => {
     setTimeout(warm, 1000).unref();
