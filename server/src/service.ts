@@ -210,12 +210,7 @@ export function startServer(connection: Connection): void {
     await connection.sendNotification(STATUS_NOTIFICATION, status);
   }
 
-  /** The version each document was last scheduled at: an open fires both didOpen and didChangeContent. */
-  const scheduled = new Map<string, number>();
-
-  function schedule(doc: TextDocument, immediate = false, force = false): void {
-    if (!force && scheduled.get(doc.uri) === doc.version) return;
-    scheduled.set(doc.uri, doc.version);
+  function schedule(doc: TextDocument, immediate = false): void {
     const old = timers.get(doc.uri);
     if (old) clearTimeout(old);
     void settingsFor(doc.uri).then((s) => {
@@ -246,14 +241,23 @@ export function startServer(connection: Connection): void {
     return result;
   }
 
-  documents.onDidOpen((e) => schedule(e.document, true));
-  documents.onDidChangeContent((e) => schedule(e.document));
+  // TextDocuments fires didOpen and then didChangeContent for the same open, back to back: lint
+  // an opened document once, not twice (on a 1,000-line file that doubled the time to first diagnostics).
+  let justOpened: string | undefined;
+  documents.onDidOpen((e) => {
+    justOpened = e.document.uri;
+    schedule(e.document, true);
+  });
+  documents.onDidChangeContent((e) => {
+    const opening = justOpened === e.document.uri;
+    justOpened = undefined;
+    if (!opening) schedule(e.document);
+  });
   documents.onDidClose((e) => {
     const t = timers.get(e.document.uri);
     if (t) clearTimeout(t);
     timers.delete(e.document.uri);
     results.delete(e.document.uri);
-    scheduled.delete(e.document.uri);
     if (lastFull?.uri === e.document.uri) lastFull = undefined;
     settingsCache.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
@@ -263,11 +267,11 @@ export function startServer(connection: Connection): void {
     settingsCache.clear();
     const s = (change.settings as { bootcLab?: ServerSettings } | undefined)?.bootcLab;
     if (s) initSettings = s;
-    for (const d of documents.all()) schedule(d, true, true);
+    for (const d of documents.all()) schedule(d, true);
   });
   // `.bootc-lint.yaml` changed on disk (the client watches it).
   connection.onDidChangeWatchedFiles(() => {
-    for (const d of documents.all()) schedule(d, true, true);
+    for (const d of documents.all()) schedule(d, true);
   });
 
   connection.onCodeAction(async (params) => {
