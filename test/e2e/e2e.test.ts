@@ -172,15 +172,16 @@ describe('VS Code end to end (code-server + Chromium)', { timeout: 1_800_000 }, 
   it('5. the extension-host suite (also run by @vscode/test-electron) passes inside code-server', async () => {
     const results = path.join(os.tmpdir(), `bootc-lab-suite-${process.pid}.json`);
     fs.rmSync(results, { force: true });
+    const suiteWs = makeWorkspace();
+    const runner = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-runner-'));
     const host = new CodeServer(
-      makeWorkspace(),
+      suiteWs,
       { ...baseSettings, 'security.workspace.trust.enabled': false },
       { BOOTC_LAB_SUITE_RESULTS: results },
     );
     try {
       host.installVsix(vsix);
       // code-server only loads extensions it installed itself: pack the runner as a VSIX too.
-      const runner = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-runner-'));
       fs.copyFileSync(path.join(ROOT, 'test/vscode/runner/package.json'), path.join(runner, 'package.json'));
       fs.writeFileSync(path.join(runner, 'README.md'), 'Runs the bootc Lab extension-host suite.\n');
       fs.writeFileSync(path.join(runner, 'LICENSE'), 'Apache-2.0\n');
@@ -223,7 +224,7 @@ describe('VS Code end to end (code-server + Chromium)', { timeout: 1_800_000 }, 
       );
     } finally {
       await host.stop();
-      fs.rmSync(results, { force: true });
+      for (const p of [results, runner, suiteWs]) fs.rmSync(p, { recursive: true, force: true });
     }
   });
 

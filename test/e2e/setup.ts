@@ -32,33 +32,36 @@ function ripgrepCaches(tmp: string): void {
   const rg = ['/usr/bin/rg', '/usr/local/bin/rg'].find((p) => fs.existsSync(p));
   if (!rg) throw new Error('ripgrep is required to install code-server offline (apt-get install ripgrep)');
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'rg-'));
-  fs.copyFileSync(rg, path.join(stage, 'rg'));
-  const versions = JSON.parse(sh('npm', ['view', '@vscode/ripgrep', 'versions', '--json'])) as string[];
   const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'rgv-'));
-  for (const v of versions.filter((x) => /^1\.(1[5-9]|[2-9]\d)\./.test(x))) {
-    let asset: string | undefined;
-    try {
-      const tgz =
-        sh('npm', ['pack', `@vscode/ripgrep@${v}`, '--silent'], { cwd: probe })
-          .trim()
+  try {
+    fs.copyFileSync(rg, path.join(stage, 'rg'));
+    const versions = JSON.parse(sh('npm', ['view', '@vscode/ripgrep', 'versions', '--json'])) as string[];
+    for (const v of versions.filter((x) => /^1\.(1[5-9]|[2-9]\d)\./.test(x))) {
+      let asset: string | undefined;
+      try {
+        const tgz =
+          sh('npm', ['pack', `@vscode/ripgrep@${v}`, '--silent'], { cwd: probe })
+            .trim()
+            .split('\n')
+            .pop() ?? '';
+        const files = sh('tar', ['-tzf', path.join(probe, tgz)])
           .split('\n')
-          .pop() ?? '';
-      const files = sh('tar', ['-tzf', path.join(probe, tgz)])
-        .split('\n')
-        .filter((f) => /^package\/lib\/.*\.js$/.test(f));
-      for (const f of files) {
-        asset ??= /const VERSION = '([^']+)'/.exec(sh('tar', ['-xzOf', path.join(probe, tgz), f]))?.[1];
+          .filter((f) => /^package\/lib\/.*\.js$/.test(f));
+        for (const f of files) {
+          asset ??= /const VERSION = '([^']+)'/.exec(sh('tar', ['-xzOf', path.join(probe, tgz), f]))?.[1];
+        }
+      } catch {
+        continue;
       }
-    } catch {
-      continue;
+      if (!asset) continue;
+      const dir = path.join(tmp, `vscode-ripgrep-cache-${v}`);
+      fs.mkdirSync(dir, { recursive: true });
+      sh('tar', ['-C', stage, '-czf', path.join(dir, `ripgrep-${asset}-x86_64-unknown-linux-musl.tar.gz`), 'rg']);
     }
-    if (!asset) continue;
-    const dir = path.join(tmp, `vscode-ripgrep-cache-${v}`);
-    fs.mkdirSync(dir, { recursive: true });
-    sh('tar', ['-C', stage, '-czf', path.join(dir, `ripgrep-${asset}-x86_64-unknown-linux-musl.tar.gz`), 'rg']);
+  } finally {
+    fs.rmSync(probe, { recursive: true, force: true });
+    fs.rmSync(stage, { recursive: true, force: true });
   }
-  fs.rmSync(probe, { recursive: true, force: true });
-  fs.rmSync(stage, { recursive: true, force: true });
 }
 
 export function ensureCodeServer(log: (s: string) => void = () => undefined): string {
@@ -67,21 +70,24 @@ export function ensureCodeServer(log: (s: string) => void = () => undefined): st
   fs.mkdirSync(dir, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-tmp-'));
   log(`installing code-server ${CODE_SERVER_VERSION} into ${dir} (once; ~2 minutes)`);
-  ripgrepCaches(tmp);
-  fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"code-server-cache","private":true}\n');
-  sh('npm', ['install', `code-server@${CODE_SERVER_VERSION}`, '--no-audit', '--no-fund', '--foreground-scripts'], {
-    cwd: dir,
-    // npm 11 runs no install scripts unless allowed; code-server needs its own (native modules, VS Code deps).
-    // code-server's own postinstall insists on npm_config_unsafe_perm when run as root.
-    env: {
-      ...process.env,
-      TMPDIR: tmp,
-      npm_config_yes: 'true',
-      npm_config_unsafe_perm: 'true',
-      npm_config_dangerously_allow_all_scripts: 'true',
-    },
-  });
-  fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    ripgrepCaches(tmp);
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"code-server-cache","private":true}\n');
+    sh('npm', ['install', `code-server@${CODE_SERVER_VERSION}`, '--no-audit', '--no-fund', '--foreground-scripts'], {
+      cwd: dir,
+      // npm 11 runs no install scripts unless allowed; code-server needs its own (native modules, VS Code deps).
+      // code-server's own postinstall insists on npm_config_unsafe_perm when run as root.
+      env: {
+        ...process.env,
+        TMPDIR: tmp,
+        npm_config_yes: 'true',
+        npm_config_unsafe_perm: 'true',
+        npm_config_dangerously_allow_all_scripts: 'true',
+      },
+    });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
   if (!fs.existsSync(CODE_SERVER)) throw new Error('code-server did not install');
   return CODE_SERVER;
 }
