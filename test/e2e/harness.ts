@@ -49,6 +49,8 @@ export class CodeServer {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-e2e-'));
   readonly ext = path.join(this.dir, 'extensions');
   readonly userData = path.join(this.dir, 'user-data');
+  /** code-server's TMPDIR: its IPC and git sockets would otherwise be left behind in /tmp. */
+  readonly tmp = path.join(this.dir, 'tmp');
   log = '';
 
   constructor(
@@ -59,16 +61,18 @@ export class CodeServer {
 
   installVsix(vsix: string): string {
     ensureCodeServer();
+    fs.mkdirSync(this.tmp, { recursive: true });
     const r = spawnSync(
       CODE_SERVER,
       ['--extensions-dir', this.ext, '--user-data-dir', this.userData, '--install-extension', vsix, '--force'],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', env: { ...process.env, TMPDIR: this.tmp } },
     );
     if (r.status !== 0) throw new Error(`installing the VSIX failed: ${r.stderr}\n${r.stdout}`);
     return r.stdout;
   }
 
   async start(): Promise<void> {
+    fs.mkdirSync(this.tmp, { recursive: true });
     fs.mkdirSync(path.join(this.userData, 'User'), { recursive: true });
     fs.writeFileSync(path.join(this.userData, 'User', 'settings.json'), JSON.stringify(this.settings, null, 2));
     this.port = await freePort();
@@ -90,7 +94,7 @@ export class CodeServer {
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
-        env: { ...process.env, ...this.env },
+        env: { ...process.env, TMPDIR: this.tmp, ...this.env },
       },
     );
     this.proc.stdout?.on('data', (d: Buffer) => (this.log += d.toString()));
