@@ -3,7 +3,7 @@ import { findCloudInit } from '../../core/src/vm/cloud-init';
 import { imageHasBootc } from '../../core/src/vm/install';
 import { ImageNotBootableError } from '../../core/src/vm/prepare';
 import { Vm, type BootRecord } from '../../core/src/vm/vm';
-import { CliError, UsageError } from './image-commands';
+import { CliError, UsageError, interruptible } from './image-commands';
 
 const err = (s: string): boolean => process.stderr.write(s);
 
@@ -49,10 +49,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
   const log = (l: string): void => {
     if (!values.json) err(`${l}\n`);
   };
-  const ac = new AbortController();
-  const onSig = (): void => ac.abort();
-  process.once('SIGINT', onSig);
-  process.once('SIGTERM', onSig);
+  const ac = interruptible(false);
 
   if (values.mode === 'install') {
     if (!(await imageHasBootc({ image, podmanPath: values.podman }))) {
@@ -99,8 +96,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
     exitCode = 1;
   } finally {
     await vm.stop();
-    process.removeListener('SIGINT', onSig);
-    process.removeListener('SIGTERM', onSig);
+    ac.release();
   }
   record ??= {
     image,

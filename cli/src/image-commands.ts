@@ -18,16 +18,25 @@ export class CliError extends Error {}
 const out = (s: string): boolean => process.stdout.write(s);
 const err = (s: string): boolean => process.stderr.write(s);
 
-/** Ctrl-C cancels the running podman and cleans up instead of orphaning it. */
-function interruptible(): AbortController {
+/**
+ * Ctrl-C or SIGTERM cancels the running podman or VM, which then cleans up instead of orphaning
+ * processes. `release` removes the handlers once the work is over.
+ */
+export function interruptible(announce = true): { signal: AbortSignal; release: () => void } {
   const ac = new AbortController();
   const onSig = (): void => {
-    err('\nbootc-lab: cancelling…\n');
+    if (announce) err('\nbootc-lab: cancelling…\n');
     ac.abort();
   };
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
-  return ac;
+  return {
+    signal: ac.signal,
+    release: () => {
+      process.removeListener('SIGINT', onSig);
+      process.removeListener('SIGTERM', onSig);
+    },
+  };
 }
 
 function readModel(file: string): ContainerfileModel {
@@ -109,6 +118,8 @@ export async function lintImageCommand(argv: string[]): Promise<number> {
     if (e instanceof NotFoundError) throw new CliError(podmanMissingMessage('pass --podman PATH if it is installed elsewhere'));
     if (ac.signal.aborted) return 130;
     throw new CliError((e as Error).message);
+  } finally {
+    ac.release();
   }
 }
 
