@@ -109,18 +109,24 @@ function groupAlive(pid: number): boolean {
   }
 }
 
+/** Polls until no process of the group is left; false if some still are after `ms`. */
+async function groupGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (groupAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
 /**
  * Waits until every process of the group is gone, SIGKILLing the group after the grace period.
  * The leader exiting is not enough: a helper it forked just as SIGTERM arrived missed the signal.
  */
 async function reapGroup(pid: number | undefined, graceMs: number): Promise<void> {
-  if (!pid) return;
-  const deadline = Date.now() + graceMs;
-  while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (!groupAlive(pid)) return;
+  if (!pid || (await groupGone(pid, graceMs))) return;
   killTree(pid, 'SIGKILL');
-  const last = Date.now() + 1000;
-  while (groupAlive(pid) && Date.now() < last) await new Promise((r) => setTimeout(r, 50));
+  await groupGone(pid, 1000);
 }
 
 /**
