@@ -57,11 +57,12 @@ export class CodeServer {
     readonly workspace: string,
     private readonly settings: Record<string, unknown>,
     private readonly env: Record<string, string> = {},
-  ) {}
+  ) {
+    fs.mkdirSync(this.tmp);
+  }
 
   installVsix(vsix: string): string {
     ensureCodeServer();
-    fs.mkdirSync(this.tmp, { recursive: true });
     const r = spawnSync(
       CODE_SERVER,
       ['--extensions-dir', this.ext, '--user-data-dir', this.userData, '--install-extension', vsix, '--force'],
@@ -72,7 +73,6 @@ export class CodeServer {
   }
 
   async start(): Promise<void> {
-    fs.mkdirSync(this.tmp, { recursive: true });
     fs.mkdirSync(path.join(this.userData, 'User'), { recursive: true });
     fs.writeFileSync(path.join(this.userData, 'User', 'settings.json'), JSON.stringify(this.settings, null, 2));
     this.port = await freePort();
