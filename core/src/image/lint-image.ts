@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Range } from 'vscode-languageserver-types';
 import { rootStage, type ContainerfileModel } from '../model/containerfile';
-import { run, runChecked, type RunOptions } from '../process/run';
+import { run, runChecked, tail, type RunOptions } from '../process/run';
 import { podmanGlobal } from '../podman/build';
 import { inspectImage, mountImage, unmountImage, type ImageInspect, type PodmanTarget } from '../podman/podman';
 import { layerDirs, layerOfAccount, layerOfPath, mapHistory, ownerOfLayer, type Owner } from './attribution';
@@ -161,8 +161,7 @@ async function runBootcLint(
     parsed = parseBootcLint(out.stdout, out.stderr);
   }
   const understood = parsed.results.length > 0 || parsed.passed !== undefined || parsed.notOstree || parsed.legacyFailure;
-  if (!understood)
-    return { via, error: `bootc container lint could not run in the image: ${out.stderr.trim().split('\n').slice(-5).join('\n')}` };
+  if (!understood) return { via, error: `bootc container lint could not run in the image: ${tail(out.stderr.trim(), 5)}` };
   return { output: parsed, via };
 }
 
