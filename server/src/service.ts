@@ -34,6 +34,7 @@ import {
   type Finding,
   type Fix,
   type LintConfig,
+  type LintOptions,
   type LintResult,
 } from '../../core/src';
 import type { CachedAnalysis } from '../../core/src/model/containerfile';
@@ -164,19 +165,29 @@ export function startServer(connection: Connection): void {
     }
   }
 
+  /** What a lint of `uri` needs: merged configuration, its build context, the reusable analyses. */
+  async function lintOptions(uri: string): Promise<{ options: LintOptions; project: ReturnType<typeof projectConfig> }> {
+    const settings = await settingsFor(uri);
+    const project = projectConfig(uri);
+    const p = filePath(uri);
+    return {
+      project,
+      options: {
+        // Editor settings first, then the project file, so the editor agrees with `bootc-lab lint` in CI.
+        config: mergeConfig(settingsToConfig(settings), project.config),
+        previous: results.get(uri)?.analyses,
+        buildContext: directoryContext(p ? path.dirname(p) : undefined),
+      },
+    };
+  }
+
   async function validate(doc: TextDocument): Promise<void> {
     const version = doc.version;
     const ticket = (inflight.get(doc.uri) ?? 0) + 1;
     inflight.set(doc.uri, ticket);
-    const settings = await settingsFor(doc.uri);
-    const project = projectConfig(doc.uri);
-    // Editor settings first, then the project file, so the editor agrees with `bootc-lab lint` in CI.
-    const config = mergeConfig(settingsToConfig(settings), project.config);
-    const p = filePath(doc.uri);
+    const { options, project } = await lintOptions(doc.uri);
     const result = await lintText(doc.getText(), doc.uri, {
-      config,
-      previous: results.get(doc.uri)?.analyses,
-      buildContext: directoryContext(p ? path.dirname(p) : undefined),
+      ...options,
       onRuleError: (rule, e) =>
         connection.console.error(`rule ${rule} failed on ${doc.uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     });
@@ -231,12 +242,7 @@ export function startServer(connection: Connection): void {
     const doc = documents.get(uri);
     if (!doc) return undefined;
     if (lastFull && lastFull.uri === uri && lastFull.version === doc.version) return lastFull.result;
-    const p = filePath(uri);
-    const result = await lintText(doc.getText(), uri, {
-      config: mergeConfig(settingsToConfig(await settingsFor(uri)), projectConfig(uri).config),
-      buildContext: directoryContext(p ? path.dirname(p) : undefined),
-      previous: results.get(uri)?.analyses,
-    });
+    const result = await lintText(doc.getText(), uri, (await lintOptions(uri)).options);
     if (documents.get(uri)?.version === doc.version) lastFull = { uri, version: doc.version, result };
     return result;
   }
