@@ -199,7 +199,9 @@ describe('real podman: build, image lint, attribution', { timeout: 300_000 }, ()
     assert.equal(res.cancelled, true);
     assert.ok(Date.now() - started < 60_000, 'cancel is prompt');
     await new Promise((r) => setTimeout(r, 500));
-    const ps = spawnSync('pgrep', ['-f', 'sleep 120'], { encoding: 'utf8' });
+    // The step sleeps for a duration nothing else here uses: `pgrep -f 'sleep 120'` once matched an
+    // unrelated shell's `sleep 120` and failed a correct cancel.
+    const ps = spawnSync('pgrep', ['-f', 'sleep 4321'], { encoding: 'utf8' });
     assert.equal(ps.stdout.trim(), '', `orphan processes: ${ps.stdout}`);
     assert.deepEqual(leftovers(), before);
     assert.equal(spawnSync('podman', ['image', 'exists', 'localhost/bootc-lab-test-slow:1']).status, 1);
