@@ -62,7 +62,10 @@ const cmd = (t: PodmanTarget, args: string[]): { command: string; args: string[]
 });
 
 /** Gives the image's root filesystem to `fn`: mounted (rootful), or exported to a temp dir otherwise. */
-async function withRootfs<T>(o: LintImageOptions, fn: (root: string, access: 'mount' | 'export') => T | Promise<T>): Promise<T> {
+export async function withRootfs<T>(
+  o: PodmanTarget & { image: string; signal?: AbortSignal; log?: (line: string) => void },
+  fn: (root: string, access: 'mount' | 'export') => T | Promise<T>,
+): Promise<T> {
   const ro: RunOptions = { signal: o.signal };
   let mounted: string | undefined;
   try {
