@@ -71,6 +71,8 @@ export async function withRootfs<T>(
   try {
     mounted = await mountImage(o, o.image, ro);
   } catch (e) {
+    // A cancelled mount is not a reason to fall back to exporting.
+    if (o.signal?.aborted) throw e;
     o.log?.(`podman image mount is not available (${(e as Error).message.split('\n')[0]}); exporting the filesystem instead`);
   }
   if (mounted) {
