@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { buildModel, initShellParser, type ContainerfileModel } from '../../core/src';
 import { diffImages, type ImageDiff } from '../../core/src/image/diff';
 import { runBuild } from '../../core/src/podman/run-build';
-import { ISOLATION, requirePodman } from './base-images';
+import { BUSYBOX_BASE, ISOLATION, ensureBusyboxBase, requirePodman } from './base-images';
 import { DEBIAN_BASE, ensureDebianBase } from './debian-base';
 
 const FIX = path.join(__dirname, 'fixtures');
@@ -151,5 +152,52 @@ describe('real podman: bootc-lab diff of two builds on the Debian test base', { 
     const missing = spawnSync(process.execPath, [CLI, 'diff', V1, 'localhost/bootc-lab-test-diff-missing:0'], { encoding: 'utf8' });
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /bootc-lab: /);
+  });
+});
+
+/** A real sqlite rpm database holding one package, made with the host's rpmbuild and rpm. */
+function makeRpmDb(dir: string): string {
+  for (const c of ['rpm', 'rpmbuild'])
+    if (spawnSync(c, ['--version']).status !== 0) throw new Error(`${c} is required for the rpm database test (apt-get install rpm)`);
+  const top = path.join(dir, 'top');
+  fs.mkdirSync(path.join(top, 'SPECS'), { recursive: true });
+  const spec = path.join(top, 'SPECS', 'demo.spec');
+  fs.writeFileSync(
+    spec,
+    'Name: bootc-lab-demo\nVersion: 1.2\nRelease: 3\nEpoch: 2\nSummary: demo\nLicense: MIT\nBuildArch: noarch\n%description\ndemo\n%files\n',
+  );
+  const sh = (cmd: string, args: string[]): void => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
+  };
+  sh('rpmbuild', ['--define', `_topdir ${top}`, '-bb', spec]);
+  const db = path.join(dir, 'db');
+  sh('rpm', ['--dbpath', db, '--initdb']);
+  sh('rpm', ['--dbpath', db, '-i', '--justdb', '--nodeps', path.join(top, 'RPMS/noarch/bootc-lab-demo-1.2-3.noarch.rpm')]);
+  const ctx = path.join(dir, 'ctx');
+  fs.mkdirSync(path.join(ctx, 'rpm'), { recursive: true });
+  fs.copyFileSync(path.join(db, 'rpmdb.sqlite'), path.join(ctx, 'rpm', 'rpmdb.sqlite'));
+  fs.writeFileSync(path.join(ctx, 'Containerfile'), `FROM ${BUSYBOX_BASE}\nCOPY rpm/ /usr/lib/sysimage/rpm/\n`);
+  return ctx;
+}
+
+describe('real podman and rpm: the rpm database of an image', { timeout: 300_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-test-diff-rpm-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the sqlite rpmdb from the read-only image mount with the host rpm', async () => {
+    requirePodman();
+    ensureBusyboxBase();
+    const ctx = makeRpmDb(dir);
+    const tag = 'localhost/bootc-lab-test-diff-rpm:1';
+    const file = path.join(ctx, 'Containerfile');
+    const res = await runBuild({ file, context: ctx, tag, isolation: ISOLATION });
+    assert.ok(res.ok, `build failed: ${res.failure?.tail}`);
+    const d = await diffImages({ oldImage: BUSYBOX_BASE, newImage: tag });
+    assert.equal(d.packages.error, undefined);
+    assert.equal(d.packages.manager, 'rpm');
+    assert.deepEqual(d.packages.added, [{ name: 'bootc-lab-demo', version: '2:1.2-3', arch: 'noarch' }]);
+    assert.equal(d.packages.oldCount, 0);
+    assert.ok(d.files.some((f) => f.path === '/usr/lib/sysimage/rpm/rpmdb.sqlite' && f.kind === 'added'));
   });
 });

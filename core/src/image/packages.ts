@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { NotFoundError, run } from '../process/run';
+import { NotFoundError, run, type RunResult } from '../process/run';
 
 export type PackageManager = 'rpm' | 'dpkg' | 'pacman';
 
@@ -76,9 +77,30 @@ const nonEmptyDir = (p: string): boolean => {
 };
 
 /**
+ * The host's rpm reads a copy of the database: sqlite must create its lock and shared-memory files
+ * next to the database, which fails on a read-only image mount (and must not write into a writable one).
+ */
+async function queryRpmDb(dir: string, o: { rpmPath?: string; signal?: AbortSignal }): Promise<RunResult> {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-rpmdb-'));
+  try {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }))
+      if (e.isFile() && !e.name.startsWith('.')) fs.copyFileSync(path.join(dir, e.name), path.join(copy, e.name));
+    return await run(
+      {
+        command: o.rpmPath ?? 'rpm',
+        args: ['--dbpath', copy, '-qa', '--queryformat', '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\n'],
+      },
+      { signal: o.signal, timeoutMs: 120_000 },
+    );
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+/**
  * The packages installed in a root filesystem. The rpm database is sqlite (or Berkeley DB in old
- * images), which Node cannot read without a native module, so it is read by the host's `rpm`
- * pointed at it with `--dbpath`; without one the result says so instead of guessing.
+ * images), which Node cannot read without a native module, so the host's `rpm` reads it with
+ * `--dbpath`; without one the result says so instead of guessing.
  */
 export async function readPackages(root: string, o: { rpmPath?: string; signal?: AbortSignal } = {}): Promise<PackageDb> {
   for (const rel of RPM_DBS) {
@@ -86,13 +108,7 @@ export async function readPackages(root: string, o: { rpmPath?: string; signal?:
     if (!nonEmptyDir(dir)) continue;
     const where = `/${rel}`;
     try {
-      const r = await run(
-        {
-          command: o.rpmPath ?? 'rpm',
-          args: ['--dbpath', dir, '-qa', '--queryformat', '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\n'],
-        },
-        { signal: o.signal, timeoutMs: 120_000 },
-      );
+      const r = await queryRpmDb(dir, o);
       if (r.exitCode !== 0)
         return {
           manager: 'rpm',
