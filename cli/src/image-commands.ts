@@ -39,7 +39,7 @@ export function interruptible(announce = true): { signal: AbortSignal; release: 
   };
 }
 
-function readModel(file: string): ContainerfileModel {
+export function readModel(file: string): ContainerfileModel {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

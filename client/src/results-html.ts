@@ -2,11 +2,11 @@ import type { BootRecord } from '../../core/src/vm/vm';
 import type { RunRecord } from './runs';
 
 /** Everything the results page shows; built here, rendered as static HTML with inline SVG charts. */
-const esc = (s: string | number | undefined | null): string =>
+export const esc = (s: string | number | undefined | null): string =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 const secs = (ms?: number): string => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
-const bytes = (n?: unknown): string =>
+export const bytes = (n?: unknown): string =>
   typeof n === 'number' ? (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GiB` : `${(n / 1024 ** 2).toFixed(0)} MiB`) : '–';
 
 function bars(items: { label: string; value: number; line?: number }[], unit = 's'): string {

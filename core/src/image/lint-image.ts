@@ -62,12 +62,17 @@ const cmd = (t: PodmanTarget, args: string[]): { command: string; args: string[]
 });
 
 /** Gives the image's root filesystem to `fn`: mounted (rootful), or exported to a temp dir otherwise. */
-async function withRootfs<T>(o: LintImageOptions, fn: (root: string, access: 'mount' | 'export') => T | Promise<T>): Promise<T> {
+export async function withRootfs<T>(
+  o: PodmanTarget & { image: string; signal?: AbortSignal; log?: (line: string) => void },
+  fn: (root: string, access: 'mount' | 'export') => T | Promise<T>,
+): Promise<T> {
   const ro: RunOptions = { signal: o.signal };
   let mounted: string | undefined;
   try {
     mounted = await mountImage(o, o.image, ro);
   } catch (e) {
+    // A cancelled mount is not a reason to fall back to exporting.
+    if (o.signal?.aborted) throw e;
     o.log?.(`podman image mount is not available (${(e as Error).message.split('\n')[0]}); exporting the filesystem instead`);
   }
   if (mounted) {
