@@ -423,6 +423,10 @@ describe('install mode: preparing a boot (podman stand-in, real qemu-img)', () =
     assert.ok(run.includes('/srv/fake/storage:/var/lib/containers/storage'), 'the storage podman reports is mounted');
     assert.ok(!run.includes('--filesystem'), "the image's ext4 wins over the requested xfs");
     assert.ok(logs.some((l) => /sets the root filesystem to ext4/.test(l)));
+    assert.ok(
+      logs.some((l) => l.startsWith(`$ ${podman.bin} --connection rootful run `)),
+      'the equivalent command line is logged',
+    );
     assert.deepEqual(argAfter(run, '--karg'), [CONSOLE_KARG, 'quiet']);
     assert.deepEqual(argAfter(run, '--target-imgref'), ['localhost/x:1']);
     assert.equal(fs.statSync(first.baseDisk).size, 12 * GiB, 'twice the 6 GiB image');

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parse } from 'smol-toml';
 import { podmanGlobal } from '../podman/build';
 import { imageExists, inspectImage, mountImage, preflight, unmountImage, type PodmanTarget } from '../podman/podman';
-import { NotFoundError, runChecked, type CommandSpec, type RunOptions } from '../process/run';
+import { NotFoundError, describe, runChecked, type CommandSpec, type RunOptions } from '../process/run';
 import { findFirmware, firmwareMissingMessage, type Firmware, type FirmwareSearch } from './firmware';
 import { defaultCacheDir } from './prepare';
 import { overlayCommand } from './qemu';
@@ -335,6 +335,7 @@ export async function prepareInstallBoot(t: InstallBootOptions, ro: RunOptions =
       fs.truncateSync(tmp, diskBytes);
       installCommand = { ...installCommand, args: [...installCommand.args.slice(0, -1), `/output/${tmpName}`] };
       t.log?.(`Installing ${t.image} to a ${diskBytes / GiB} GiB disk with bootc install to-disk (cached afterwards)`);
+      t.log?.(`$ ${describe(installCommand)}`);
       await runChecked(installCommand, { ...ro, onStderr: (l) => t.log?.(l) });
     },
     { signal: ro.signal, onWait: () => t.log?.(`Waiting for another install of ${t.image} to the same cache entry to finish`) },
