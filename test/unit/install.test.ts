@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { findFirmware, parseFirmwareDescriptor, readDescriptors, varsCandidates } from '../../core/src/vm/firmware';
 import {
   CONSOLE_KARG,
@@ -21,7 +21,15 @@ import { overlayCommand, qemuCommand } from '../../core/src/vm/qemu';
 import { swtpmCommand, tpmQemuArgs } from '../../core/src/vm/tpm';
 
 const GiB = 1024 ** 3;
-const scratch = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), `bootc-lab-install-${p}-`));
+const scratchDirs: string[] = [];
+const scratch = (p: string): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `bootc-lab-test-install-${p}-`));
+  scratchDirs.push(d);
+  return d;
+};
+after(() => {
+  for (const d of scratchDirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 function argAfter(args: string[], flag: string): string[] {
   return args.flatMap((a, i) => (a === flag ? [args[i + 1] ?? ''] : []));
