@@ -5,7 +5,7 @@
 set -euo pipefail
 
 # command:package pairs, checked with `command -v`.
-need=(podman:podman buildah:buildah rpm:rpm rpmbuild:rpm runc:runc busybox:busybox-static debootstrap:debootstrap tar:tar
+need=(podman:podman buildah:buildah swtpm:swtpm rpm:rpm rpmbuild:rpm runc:runc busybox:busybox-static debootstrap:debootstrap tar:tar
   qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mkfs.ext4:e2fsprogs debugfs:e2fsprogs
   ssh:openssh-client ssh-keygen:openssh-client chromium:chromium rg:ripgrep pkg-config:pkg-config
   genisoimage:genisoimage objcopy:binutils mksquashfs:squashfs-tools zstd:zstd xz:xz-utils cpio:cpio

@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { findCloudInit } from '../../core/src/vm/cloud-init';
-import { imageHasBootc } from '../../core/src/vm/install';
 import { ImageNotBootableError } from '../../core/src/vm/prepare';
 import { Vm, type BootRecord } from '../../core/src/vm/vm';
-import { CliError, UsageError, interruptible } from './image-commands';
+import { UsageError, interruptible } from './image-commands';
 
 const err = (s: string): boolean => process.stderr.write(s);
 
@@ -28,7 +27,13 @@ export async function bootCommand(argv: string[]): Promise<number> {
       'cache-dir': { type: 'string' },
       'cloud-init': { type: 'string' },
       podman: { type: 'string' },
+      connection: { type: 'string' },
+      remote: { type: 'boolean', default: false },
       qemu: { type: 'string' },
+      firmware: { type: 'string' },
+      'disk-size': { type: 'string' },
+      filesystem: { type: 'string' },
+      tpm: { type: 'boolean' },
     },
   });
   const image = positionals[0];
@@ -46,18 +51,14 @@ export async function bootCommand(argv: string[]): Promise<number> {
   const memoryMb = num('memory', values.memory, 256);
   const cpus = num('cpus', values.cpus, 1);
   if (!['auto', 'kvm', 'tcg'].includes(values.accel ?? '')) throw new UsageError('--accel: expected auto, kvm or tcg');
+  const diskSizeGb = values['disk-size'] === undefined ? undefined : num('disk-size', values['disk-size'].replace(/G(iB)?$/i, ''), 1);
+  if (values.mode !== 'install' && (values.firmware || diskSizeGb || values.filesystem || values.tpm !== undefined))
+    throw new UsageError('--firmware, --disk-size, --filesystem and --tpm apply to --mode install');
   const log = (l: string): void => {
     if (!values.json) err(`${l}\n`);
   };
   const ac = interruptible(false);
 
-  if (values.mode === 'install') {
-    if (!(await imageHasBootc({ image, podmanPath: values.podman }))) {
-      throw new CliError(
-        `${image} does not contain bootc (/usr/bin/bootc), so it cannot install itself to a disk. Use --mode quick, or build FROM a bootc base image.`,
-      );
-    }
-  }
   const cloudInit = values['cloud-init'] ? findCloudInit(values['cloud-init']) : undefined;
   if (values['cloud-init'] && !cloudInit) throw new UsageError(`--cloud-init ${values['cloud-init']}: no user-data file there`);
   const vm = new Vm({
@@ -70,7 +71,13 @@ export async function bootCommand(argv: string[]): Promise<number> {
     cacheDir: values['cache-dir'],
     kernelArgs: values['kernel-arg'],
     podmanPath: values.podman,
+    connection: values.connection,
+    remote: values.remote,
     qemuPath: values.qemu,
+    firmware: values.firmware,
+    diskSizeGb,
+    filesystem: values.filesystem,
+    tpm: values.tpm,
     log,
   });
   vm.on('state', (e: { state: string; at: number }) => log(`[${e.at.toFixed(1)} s] ${e.state}`));

@@ -1,10 +1,12 @@
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findCloudInit } from '../../core/src/vm/cloud-init';
 import { cacheEntries, defaultCacheDir, pruneCache } from '../../core/src/vm/prepare';
 import { Vm, type BootRecord } from '../../core/src/vm/vm';
 import type { StateEvent } from '../../core/src/vm/boot-states';
+import { readConfig } from './config';
 import { newRunId, type RunStore } from './runs';
 
 /** Settings of the VM features (`bootcLab.vm.*`). */
@@ -16,6 +18,9 @@ export function vmConfig(resource?: vscode.Uri): {
   accel: 'auto' | 'on' | 'off';
   mode: 'quick' | 'install';
   firmware?: string;
+  diskSizeGb?: number;
+  filesystem?: string;
+  tpm?: boolean;
   cacheDir: string;
   cacheLimitGb: number;
   qemuPath: string;
@@ -24,6 +29,9 @@ export function vmConfig(resource?: vscode.Uri): {
 } {
   const c = vscode.workspace.getConfiguration('bootcLab.vm', resource);
   const accel = c.get<string>('accel', 'auto');
+  const tpm = c.get<string>('tpm', 'auto');
+  const folder = resource ? vscode.workspace.getWorkspaceFolder(resource) : vscode.workspace.workspaceFolders?.[0];
+  const cacheDir = c.get<string>('cacheDir', '');
   return {
     memoryMb: c.get<number>('memoryMb', 2048),
     cpus: c.get<number>('cpus', 2),
@@ -32,7 +40,11 @@ export function vmConfig(resource?: vscode.Uri): {
     accel: accel === 'kvm' ? 'on' : accel === 'tcg' ? 'off' : 'auto',
     mode: c.get<string>('mode', 'quick') === 'install' ? 'install' : 'quick',
     firmware: c.get<string>('firmware', '') || undefined,
-    cacheDir: c.get<string>('cacheDir', '') || defaultCacheDir(),
+    diskSizeGb: c.get<number>('diskSizeGb', 0) || undefined,
+    filesystem: c.get<string>('filesystem', '') || undefined,
+    tpm: tpm === 'on' ? true : tpm === 'off' ? false : undefined,
+    // The extension host's working directory is arbitrary: a relative cache dir means the workspace's.
+    cacheDir: cacheDir ? path.resolve(folder?.uri.fsPath ?? os.homedir(), cacheDir) : defaultCacheDir(),
     cacheLimitGb: c.get<number>('cacheLimitGb', 20),
     qemuPath: c.get<string>('qemuPath', '') || 'qemu-system-x86_64',
     timeoutSec: c.get<number>('bootTimeoutSeconds', 600),
@@ -136,6 +148,8 @@ export class VmManager implements vscode.Disposable {
       return undefined;
     }
     const cfg = vmConfig(file);
+    // VMs use the podman (and connection) the image was built with: install mode reads the image from it.
+    const podman = readConfig(file);
     const runId = newRunId('boot');
     // cloud-init: user-data next to the Containerfile, or the configured file or folder.
     const cloudInit = findCloudInit(cfg.cloudInit) ?? (file ? findCloudInit(path.dirname(file.fsPath)) : undefined);
@@ -148,6 +162,12 @@ export class VmManager implements vscode.Disposable {
       kernelArgs: cfg.kernelArgs,
       qemuArgs: cfg.qemuArgs,
       firmware: cfg.firmware,
+      diskSizeGb: cfg.diskSizeGb,
+      filesystem: cfg.filesystem,
+      tpm: cfg.tpm,
+      podmanPath: podman.podmanPath,
+      connection: podman.connection,
+      remote: podman.remote,
       cacheDir: cfg.cacheDir,
       qemuPath: cfg.qemuPath,
       cloudInit,

@@ -5,16 +5,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { BootStateTracker } from '../../core/src/vm/boot-states';
 import { findCloudInit, seedCommands } from '../../core/src/vm/cloud-init';
-import { installCacheKey, pruneCache, quickCacheKey } from '../../core/src/vm/prepare';
-import {
-  installToDiskCommand,
-  kvmUsable,
-  overlayCommand,
-  qemuCommand,
-  quickAppend,
-  smbiosCredential,
-  sshKeyTmpfiles,
-} from '../../core/src/vm/qemu';
+import { pruneCache, quickCacheKey } from '../../core/src/vm/prepare';
+import { kvmUsable, overlayCommand, qemuCommand, quickAppend, smbiosCredential, sshKeyTmpfiles } from '../../core/src/vm/qemu';
 import { parseBlame, parseSystemdAnalyze } from '../../core/src/vm/vm';
 
 const base = {
@@ -78,29 +70,6 @@ describe('QEMU command lines', () => {
       '-b',
       '/c/disk.raw',
       '/r/o.qcow2',
-    ]);
-  });
-  it('install to disk runs bootc in a privileged container of the image', () => {
-    const { command, args } = installToDiskCommand({
-      image: 'localhost/x:1',
-      outDir: '/cache/i',
-      diskName: 'disk.raw',
-      sizeGb: 10,
-      filesystem: 'xfs',
-    });
-    assert.equal(command, 'podman');
-    assert.ok(args.includes('--privileged') && args.includes('--pid=host'));
-    assert.deepEqual(args.slice(args.indexOf('localhost/x:1')), [
-      'localhost/x:1',
-      'bootc',
-      'install',
-      'to-disk',
-      '--via-loopback',
-      '--generic-image',
-      '--skip-fetch-check',
-      '--filesystem',
-      'xfs',
-      '/output/disk.raw',
     ]);
   });
   it('encodes the SSH key as a systemd tmpfiles credential', () => {
@@ -212,11 +181,9 @@ describe('boot record parsing and caches', () => {
       { unit: 'slow.service', seconds: 61.5 },
     ]);
   });
-  it('keys caches by image ID and install options', () => {
+  it('keys the quick cache by image ID', () => {
     assert.equal(quickCacheKey('abc'), quickCacheKey('abc'));
     assert.notEqual(quickCacheKey('abc'), quickCacheKey('abd'));
-    assert.notEqual(installCacheKey('abc', { sizeGb: 10 }), installCacheKey('abc', { sizeGb: 20 }));
-    assert.notEqual(installCacheKey('abc', { sizeGb: 10, filesystem: 'xfs' }), installCacheKey('abc', { sizeGb: 10, filesystem: 'ext4' }));
   });
   it('prunes the least recently used cache entries over the limit', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-cache-'));

@@ -15,9 +15,9 @@ export default defineRule({
     id: 'non-root-user',
     severity: 'error',
     category: 'instructions',
-    description: 'The final stage ends as a non-root USER; bootc install runs as that user and fails.',
+    description: 'The final stage ends as a non-root USER; `podman run IMAGE bootc install` runs as that user and fails.',
     fixable: true,
-    why: "bootc ignores USER on the booted system, but tools run the image itself: `podman run IMAGE bootc install to-disk`, bootc-image-builder and podman-bootc all start the image's configured user, and installation needs root. Run services as unprivileged users with User= or DynamicUser= in their systemd units instead.",
+    why: "bootc ignores USER on the booted system, but installing runs the image itself: `podman run --privileged … IMAGE bootc install to-disk`, as bootc's documentation shows it, starts the image's configured user, and bootc refuses to install unless it runs as uid 0. Tools that pass `--user root:root` (podman-bootc, bootc Lab's install mode) are not affected; scripts and CI pipelines that follow the documented command are. Run services as unprivileged users with User= or DynamicUser= in their systemd units instead.",
     bad: 'FROM quay.io/fedora/fedora-bootc:42\nUSER app',
     good: 'FROM quay.io/fedora/fedora-bootc:42\nCOPY <<EOF /usr/lib/systemd/system/app.service\n[Service]\nDynamicUser=yes\nExecStart=/usr/bin/app\nEOF',
   },
@@ -31,7 +31,7 @@ export default defineRule({
     const inFinal = info.stage.final;
     report({
       range: arg.getRange(),
-      message: `The image's user is ${user}${inFinal ? '' : ` (inherited from stage ${info.stage.name ?? info.stage.index})`}: bootc install and image builders run as that user and fail. Run services as ${user} with User= in their systemd unit, and keep the image's user root.`,
+      message: `The image's user is ${user}${inFinal ? '' : ` (inherited from stage ${info.stage.name ?? info.stage.index})`}: \`podman run IMAGE bootc install\` runs as that user, and bootc refuses to install without root. Run services as ${user} with User= in their systemd unit, and keep the image's user root.`,
       fixes: inFinal
         ? [{ title: 'Use USER root', edits: [{ range: arg.getRange(), newText: 'root' }], preferred: true }]
         : [

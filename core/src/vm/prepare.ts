@@ -32,14 +32,6 @@ export function quickCacheKey(imageId: string): string {
   return crypto.createHash('sha256').update(`quick-v1:${imageId}`).digest('hex').slice(0, 32);
 }
 
-export function installCacheKey(imageId: string, opts: { filesystem?: string; sizeGb: number }): string {
-  return crypto
-    .createHash('sha256')
-    .update(`install-v1:${imageId}:${opts.filesystem ?? ''}:${opts.sizeGb}`)
-    .digest('hex')
-    .slice(0, 32);
-}
-
 /** The image's kernel: `vmlinuz` (+ `initramfs.img`) in /usr/lib/modules/$kver, or a UKI there or in /boot/EFI/Linux. */
 export function findKernel(root: string): { kver: string; kernel?: string; initrd?: string; uki?: string } | undefined {
   const dir = path.join(root, 'usr/lib/modules');

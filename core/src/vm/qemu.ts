@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { CommandSpec } from '../process/run';
+import { tpmQemuArgs } from './tpm';
 
 /** Everything that decides a QEMU command line; built by pure functions so it can be unit-tested. */
 export interface QemuOptions {
@@ -10,7 +12,19 @@ export interface QemuOptions {
   /** Quick boot: the image's kernel and initramfs and a raw root disk, booted directly. */
   direct?: { kernel: string; initrd: string; rootDisk: string; append: string };
   /** Install boot: a UEFI disk (a qcow2 overlay over the cached install). */
-  disk?: { path: string; format: 'qcow2' | 'raw'; firmwareCode: string; firmwareVars: string };
+  disk?: {
+    path: string;
+    format: 'qcow2' | 'raw';
+    firmwareCode: string;
+    firmwareVars: string;
+    /** pflash formats as the firmware descriptor states them (Fedora ships qcow2 builds). */
+    codeFormat?: 'raw' | 'qcow2';
+    varsFormat?: 'raw' | 'qcow2';
+    /** Secure-boot firmware: SMM on and a secure pflash, or it hangs before the boot menu. */
+    requiresSmm?: boolean;
+  };
+  /** swtpm control socket: attaches a TPM 2.0. */
+  tpmSocket?: string;
   /** Host port on 127.0.0.1 forwarded to the guest's port 22. */
   sshPort: number;
   /** systemd credentials passed with SMBIOS type 11 (`name` → raw value, base64-encoded here). */
@@ -67,17 +81,19 @@ export function qemuCommand(o: QemuOptions): CommandSpec {
   const args: string[] = ['-nodefaults', '-no-user-config', '-display', 'none', '-m', String(o.memoryMb), '-smp', String(o.cpus)];
   if (o.kvm) args.push('-accel', 'kvm', '-cpu', 'host');
   else args.push('-accel', 'tcg', '-cpu', 'max');
-  args.push('-machine', 'q35');
+  args.push('-machine', o.disk?.requiresSmm ? 'q35,smm=on' : 'q35');
+  if (o.disk?.requiresSmm) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
   if (o.direct) {
     args.push('-no-reboot', '-kernel', o.direct.kernel, '-initrd', o.direct.initrd, '-append', o.direct.append);
     // snapshot=on: writes go to a throwaway overlay, so the cached root disk stays pristine.
     args.push('-drive', `file=${esc(o.direct.rootDisk)},if=virtio,format=raw,snapshot=on`);
   }
   if (o.disk) {
-    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${esc(o.disk.firmwareCode)}`);
-    args.push('-drive', `if=pflash,format=raw,unit=1,file=${esc(o.disk.firmwareVars)}`);
+    args.push('-drive', `if=pflash,format=${o.disk.codeFormat ?? 'raw'},unit=0,readonly=on,file=${esc(o.disk.firmwareCode)}`);
+    args.push('-drive', `if=pflash,format=${o.disk.varsFormat ?? 'raw'},unit=1,file=${esc(o.disk.firmwareVars)}`);
     args.push('-drive', `file=${esc(o.disk.path)},if=virtio,format=${o.disk.format}`);
   }
+  if (o.tpmSocket) args.push(...tpmQemuArgs(o.tpmSocket));
   if (o.seedImage) args.push('-drive', `file=${esc(o.seedImage)},if=virtio,format=raw,readonly=on`);
   // Host forwards bind to 127.0.0.1 only: the VM is never reachable from the network.
   args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0');
@@ -99,59 +115,11 @@ export function quickAppend(extra: string[] = []): string {
   return ['root=/dev/vda', 'rw', 'console=ttyS0,115200', 'panic=-1', 'systemd.journald.forward_to_console=0', ...extra].join(' ');
 }
 
-/** Well-known OVMF locations (Debian/Ubuntu `ovmf`, Fedora `edk2-ovmf`). */
-export function findFirmware(configured?: string): { code: string; vars: string } | undefined {
-  const pairs: [string, string][] = configured
-    ? [[configured, configured.replace(/CODE/, 'VARS')]]
-    : [
-        ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'],
-        ['/usr/share/OVMF/OVMF_CODE.fd', '/usr/share/OVMF/OVMF_VARS.fd'],
-        ['/usr/share/edk2/ovmf/OVMF_CODE.fd', '/usr/share/edk2/ovmf/OVMF_VARS.fd'],
-        ['/usr/share/qemu/ovmf-x86_64-code.bin', '/usr/share/qemu/ovmf-x86_64-vars.bin'],
-      ];
-  for (const [code, vars] of pairs) if (fs.existsSync(code) && fs.existsSync(vars)) return { code, vars };
-  return undefined;
-}
-
-/** `bootc install to-disk` in a privileged container of the image, writing a raw disk into `outDir`. */
-export function installToDiskCommand(o: {
-  podmanPath?: string;
-  image: string;
-  outDir: string;
-  diskName: string;
-  sizeGb: number;
-  filesystem?: string;
-  rootSshKey?: string;
-}): CommandSpec {
-  const args = [
-    'run',
-    '--rm',
-    '--privileged',
-    '--pid=host',
-    '--security-opt',
-    'label=type:unconfined_t',
-    '-v',
-    '/var/lib/containers:/var/lib/containers',
-    '-v',
-    '/dev:/dev',
-    '-v',
-    `${o.outDir}:/output`,
-    ...(o.rootSshKey ? ['-v', `${o.rootSshKey}:/bootc-lab/authorized_keys:ro`] : []),
-    o.image,
-    'bootc',
-    'install',
-    'to-disk',
-    '--via-loopback',
-    '--generic-image',
-    '--skip-fetch-check',
-    ...(o.filesystem ? ['--filesystem', o.filesystem] : []),
-    ...(o.rootSshKey ? ['--root-ssh-authorized-keys', '/bootc-lab/authorized_keys'] : []),
-    `/output/${o.diskName}`,
-  ];
-  return { command: o.podmanPath ?? 'podman', args };
-}
-
 /** A copy-on-write qcow2 overlay over a cached base disk, so each boot starts from the install. */
 export function overlayCommand(o: { qemuImgPath?: string; base: string; baseFormat: 'raw' | 'qcow2'; overlay: string }): CommandSpec {
-  return { command: o.qemuImgPath ?? 'qemu-img', args: ['create', '-f', 'qcow2', '-F', o.baseFormat, '-b', o.base, o.overlay] };
+  // qemu-img resolves a relative backing file against the overlay's directory, not ours.
+  return {
+    command: o.qemuImgPath ?? 'qemu-img',
+    args: ['create', '-f', 'qcow2', '-F', o.baseFormat, '-b', path.resolve(o.base), path.resolve(o.overlay)],
+  };
 }

@@ -16,6 +16,11 @@ export interface VmOptions extends PodmanTarget {
   image: string;
   mode?: 'quick' | 'install';
   firmware?: string;
+  /** Install mode: minimum disk size, root filesystem when the image sets none, a software TPM, extra `podman run` arguments. */
+  diskSizeGb?: number;
+  filesystem?: string;
+  tpm?: boolean;
+  installRunArgs?: string[];
   memoryMb?: number;
   cpus?: number;
   /** `auto` uses KVM when /dev/kvm is usable. */
@@ -192,8 +197,17 @@ export class Vm extends EventEmitter {
           }
         : undefined,
       disk: install
-        ? { path: install.overlay, format: 'qcow2', firmwareCode: install.firmwareCode, firmwareVars: install.firmwareVars }
+        ? {
+            path: install.overlay,
+            format: 'qcow2',
+            firmwareCode: install.firmwareCode,
+            firmwareVars: install.firmwareVars,
+            codeFormat: install.firmware.codeFormat,
+            varsFormat: install.firmware.varsFormat,
+            requiresSmm: install.firmware.requiresSmm,
+          }
         : undefined,
+      tpmSocket: install?.tpm?.socket,
       sshPort: this.sshPort,
       credentials: { 'tmpfiles.extra': sshKeyTmpfiles(key.publicKey) },
       serialSocket: this.serialSocket,
@@ -442,6 +456,8 @@ export class Vm extends EventEmitter {
       }
     }
     this.readLog();
+    // swtpm ends with QEMU's connection; this covers a QEMU that never connected.
+    if (this.install?.tpm) killTree(this.install.tpm.pid, 'SIGTERM');
     fs.rmSync(this.runtimeDir, { recursive: true, force: true });
     fs.rmSync(path.join(this.stateDir, 'ssh'), { recursive: true, force: true });
     this.emit('stopped');

@@ -1,0 +1,155 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { buildModel, initShellParser } from '../../core/src';
+import { runBuild } from '../../core/src/podman/run-build';
+import { CONSOLE_KARG } from '../../core/src/vm/install';
+import { Vm } from '../../core/src/vm/vm';
+import { ISOLATION, ensureBusyboxBase, requirePodman } from './base-images';
+
+const FIX = path.join(__dirname, 'fixtures');
+const IMAGE = 'localhost/bootc-lab-test-install-fake:1';
+/** This machine's OCI runtime refuses rlimits (see README): a test-only run argument, never the product's. */
+const RUN_ARGS = ['--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
+
+function requireTools(): void {
+  for (const c of ['qemu-system-x86_64', 'qemu-img', 'ssh-keygen']) {
+    if (spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0)
+      throw new Error(`${c} is required for the install test (apt-get install qemu-system-x86 qemu-utils openssh-client)`);
+  }
+  if (!fs.existsSync('/usr/share/qemu/firmware'))
+    throw new Error('QEMU firmware descriptors are required for the install test (apt-get install ovmf)');
+}
+
+describe('install mode for real: podman run of the install, then QEMU + OVMF (TCG here)', { timeout: 900_000 }, () => {
+  let work: string;
+  before(async () => {
+    requirePodman();
+    requireTools();
+    await initShellParser();
+    ensureBusyboxBase();
+    const file = path.join(FIX, 'install-bootc', 'Containerfile');
+    const model = buildModel(fs.readFileSync(file, 'utf8'), `file://${file}`);
+    const res = await runBuild({ file, context: path.dirname(file), tag: IMAGE, isolation: ISOLATION, model });
+    assert.ok(res.ok, `build failed: ${res.failure?.tail}`);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-test-install-'));
+  });
+
+  it('installs as root with /dev and container storage, the console karg and target, no forced filesystem; the disk reaches UEFI boot selection', async () => {
+    const record = path.join(work, 'record');
+    fs.mkdirSync(record, { mode: 0o700 });
+    // Relative on purpose: podman would read `rel:/output` as a named volume, qemu-img would misplace the backing file.
+    const cacheDir = path.relative(process.cwd(), path.join(work, 'cache'));
+    assert.ok(!path.isAbsolute(cacheDir));
+    const logs: string[] = [];
+    const vm = new Vm({
+      image: IMAGE,
+      mode: 'install',
+      kvm: 'off',
+      memoryMb: 512,
+      cpus: 1,
+      cacheDir,
+      stateDir: path.join(work, 'state'),
+      filesystem: 'xfs',
+      kernelArgs: ['bootc_lab_test=1'],
+      installRunArgs: [...RUN_ARGS, '-v', `${record}:/record`],
+      log: (l) => logs.push(l),
+    });
+    let serial = '';
+    const selection = /BdsDxe: failed to load Boot\d+|BdsDxe: No bootable option|UEFI Interactive Shell|Shell> /;
+    const reached = new Promise<void>((resolve) => {
+      vm.on('console', (t: string) => {
+        serial += t;
+        if (selection.test(serial)) resolve();
+      });
+    });
+    try {
+      const t0 = Date.now();
+      await vm.start();
+      const installSeconds = (Date.now() - t0) / 1000;
+      const install = vm.install;
+      assert.ok(install, 'install artifacts');
+
+      assert.equal(fs.readFileSync(path.join(record, 'uid'), 'utf8').trim(), '0', 'bootc ran as uid 0 despite USER 1000');
+      const argv = fs.readFileSync(path.join(record, 'argv'), 'utf8').trim().split('\n');
+      assert.deepEqual(argv.slice(0, 2), ['install', 'to-disk'], 'the image ENTRYPOINT did not swallow the arguments');
+      const after = (f: string): string[] => argv.flatMap((a, i) => (a === f ? [argv[i + 1] ?? ''] : []));
+      assert.deepEqual(after('--karg'), [CONSOLE_KARG, 'bootc_lab_test=1']);
+      assert.deepEqual(after('--target-transport'), ['containers-storage']);
+      assert.deepEqual(after('--target-imgref'), [IMAGE]);
+      assert.ok(!argv.includes('--filesystem'), `the image's install config sets ext4, so no --filesystem: ${argv.join(' ')}`);
+      assert.ok(logs.some((l) => /sets the root filesystem to ext4/.test(l)));
+      const mountPoints = fs
+        .readFileSync(path.join(record, 'mounts'), 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[4]);
+      assert.ok(mountPoints.includes('/dev'), 'the host /dev is mounted');
+      assert.ok(mountPoints.includes('/var/lib/containers/storage'), 'the container storage is mounted');
+      assert.ok(mountPoints.includes('/output'));
+
+      const run = install.installCommand.args;
+      const output = run.find((a) => a.endsWith(':/output')) ?? '';
+      assert.ok(path.isAbsolute(output), output);
+      assert.equal(output, `${path.resolve(cacheDir, path.basename(path.dirname(install.baseDisk)))}:/output`);
+      assert.ok(path.isAbsolute(install.baseDisk) && install.baseDisk.startsWith(path.resolve(cacheDir)));
+      assert.deepEqual(fs.readdirSync(path.dirname(install.baseDisk)), ['disk.raw'], 'no lock or temporary disk left');
+      assert.equal(fs.statSync(install.baseDisk).size, 10 * 1024 ** 3);
+      const info = spawnSync('qemu-img', ['info', '--output', 'json', install.overlay], { encoding: 'utf8' });
+      assert.equal((JSON.parse(info.stdout) as { 'full-backing-filename': string })['full-backing-filename'], install.baseDisk);
+
+      assert.match(install.firmware.source, /^\/usr\/share\/qemu\/firmware\/.*\.json$/, 'found through the descriptors');
+      assert.equal(install.firmware.code, '/usr/share/OVMF/OVMF_CODE_4M.fd');
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_r, reject) => {
+        timer = setTimeout(() => reject(new Error(`no UEFI boot selection within 600 s; console:\n${vm.consoleTail(20)}`)), 600_000);
+      });
+      await Promise.race([reached, timeout]).finally(() => clearTimeout(timer));
+      const bootSeconds = (Date.now() - t0) / 1000 - installSeconds;
+      process.stderr.write(
+        `install (podman run) + overlay: ${installSeconds.toFixed(1)} s; QEMU to UEFI boot selection: ${bootSeconds.toFixed(1)} s\n` +
+          `${serial
+            .split('\n')
+            .filter((l) => /BdsDxe|Shell/.test(l))
+            .slice(0, 5)
+            .join('\n')}\n`,
+      );
+      assert.ok(vm.commandLine.includes('if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd'));
+    } finally {
+      await vm.stop();
+    }
+  });
+
+  it('reuses the installed disk for the next boot of the same image and options, here with a software TPM', async () => {
+    const cacheDir = path.join(work, 'cache');
+    const vm = new Vm({
+      image: IMAGE,
+      mode: 'install',
+      kvm: 'off',
+      memoryMb: 512,
+      cpus: 1,
+      cacheDir,
+      stateDir: path.join(work, 'state2'),
+      kernelArgs: ['bootc_lab_test=1'],
+      tpm: true,
+      installRunArgs: [...RUN_ARGS, '-v', `${path.join(work, 'record')}:/record`],
+    });
+    let tpmPid = 0;
+    try {
+      await vm.start();
+      assert.equal(vm.install?.cached, true);
+      tpmPid = vm.install?.tpm?.pid ?? 0;
+      assert.ok(tpmPid > 0 && vm.commandLine.includes('-tpmdev emulator,id=tpm0,chardev=chrtpm'));
+      // QEMU refuses to start when it cannot reach swtpm; give it time to fail if it would.
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.equal(vm.exited, undefined, vm.consoleTail(5));
+    } finally {
+      await vm.stop();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    assert.throws(() => process.kill(tpmPid, 0), 'swtpm ends with the VM');
+  });
+});
