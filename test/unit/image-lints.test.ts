@@ -4,7 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseBootcLint, unquote } from '../../core/src/image/bootc-output';
+import { mapHistory } from '../../core/src/image/attribution';
+import { placeResult } from '../../core/src/image/lint-image';
 import { formatLikeBootc, lintRootfs, parseKeyFile } from '../../core/src/image/lints';
+import { buildModel, initShellParser } from '../../core/src';
+import { rootStage } from '../../core/src/model/containerfile';
 import { treeWriter, writeBootcSkeleton } from '../tree';
 
 /** A minimal clean bootc-like root filesystem; each case changes one thing. */
@@ -215,5 +219,38 @@ describe('bootc container lint output parser', () => {
       parseBootcLint('', "error: unexpected argument '--no-truncate' found\n\nUsage: bootc container lint [OPTIONS]\n").unknownFlag,
       '--no-truncate',
     );
+  });
+});
+
+describe('placing image findings on instructions', () => {
+  it('two kernels are one problem, on the RUN that added the second, not also on FROM (issue 9 §1.6)', async () => {
+    await initShellParser();
+    const model = buildModel(
+      'FROM localhost/custom-base:1\nRUN mkdir -p /usr/lib/modules/6.2 && touch /usr/lib/modules/6.2/vmlinuz\n',
+      'file:///ctx/Containerfile',
+    );
+    const base = makeRoot();
+    // The RUN's layer holds only what it added.
+    const run = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-layer-test-'));
+    roots.push(run);
+    treeWriter(run)('usr/lib/modules/6.2/vmlinuz', 'k2');
+    const merged = makeRoot((w) => w('usr/lib/modules/6.2/vmlinuz', 'k2'));
+    const kernel = lintRootfs(merged).results.find((r) => r.lint === 'kernel');
+    assert.ok(kernel);
+    const history = mapHistory({ Id: 'x', History: [{ created_by: 'imported' }, { created_by: '/bin/sh -c mkdir -p …' }] }, model);
+    const found = placeResult(kernel, 'image', { dirs: [base, run], history, model, fromRange: rootStage(model)?.imageRange });
+    assert.deepEqual(
+      found.map((f) => [f.range?.start.line, f.attributedTo, f.paths]),
+      [[1, 'instruction', ['/usr/lib/modules/6.1.0', '/usr/lib/modules/6.2']]],
+    );
+    // Lints that list separate problems still split by owner.
+    const logs = {
+      lint: 'var-log',
+      type: 'warning' as const,
+      message: 'Found non-empty logfiles:',
+      items: [],
+      paths: ['/usr/lib/modules/6.1.0', '/usr/lib/modules/6.2'],
+    };
+    assert.equal(placeResult(logs, 'image', { dirs: [base, run], history, model }).length, 2);
   });
 });

@@ -7,6 +7,7 @@ export default defineImageLint({
     name: 'kernel',
     type: 'fatal',
     description: 'Check for multiple kernels, i.e. multiple directories of the form /usr/lib/modules/$kver.',
+    oneProblem: true,
     hint: 'Keep exactly one `/usr/lib/modules/$kver` with a `vmlinuz`: remove the old kernel packages and their module directory when you swap kernels.',
   },
   check(root) {

@@ -14,6 +14,8 @@ export interface ImageLintMeta {
   description: string;
   /** How to fix it in a Containerfile. */
   hint?: string;
+  /** Its paths describe one problem of the whole image: lint-image reports it once, on the newest of them. */
+  oneProblem?: boolean;
 }
 
 export interface ImageLintResult {
