@@ -3,12 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import * as zlib from 'node:zlib';
 import { parseBootcLint, unquote } from '../../core/src/image/bootc-output';
 import { mapHistory } from '../../core/src/image/attribution';
 import { placeResult } from '../../core/src/image/lint-image';
-import { formatLikeBootc, lintRootfs, parseKeyFile } from '../../core/src/image/lints';
+import { formatLikeBootc, lintRootfs, lintRootfsOwn, parseKeyFile, type ImageLintResult } from '../../core/src/image/lints';
 import { buildModel, initShellParser } from '../../core/src';
 import { rootStage } from '../../core/src/model/containerfile';
+import { newc } from '../cpio';
 import { treeWriter, writeBootcSkeleton } from '../tree';
 
 /** A minimal clean bootc-like root filesystem; each case changes one thing. */
@@ -252,5 +254,54 @@ describe('placing image findings on instructions', () => {
       paths: ['/usr/lib/modules/6.1.0', '/usr/lib/modules/6.2'],
     };
     assert.equal(placeResult(logs, 'image', { dirs: [base, run], history, model }).length, 2);
+  });
+});
+
+describe("bootc Lab's own image checks", () => {
+  const own = async (r: string, notes: string[] = []): Promise<Map<string, ImageLintResult>> =>
+    new Map((await lintRootfsOwn(r, { note: (m) => notes.push(m) })).map((x) => [x.lint, x]));
+  it('a clean tree passes them', async () => {
+    assert.deepEqual([...(await own(makeRoot())).keys()], []);
+  });
+  it('dpkg-database-in-var: a real /var/lib/dpkg with its status file, nothing in /usr/lib/sysimage', async () => {
+    const inVar = await own(makeRoot((w) => w('var/lib/dpkg/status', 'Package: base-files\n')));
+    assert.deepEqual(inVar.get('dpkg-database-in-var')?.paths, ['/var/lib/dpkg/status']);
+    const moved = makeRoot((w, r) => {
+      w('usr/lib/sysimage/dpkg/status', 'Package: base-files\n');
+      w('var/lib');
+      fs.symlinkSync('../../usr/lib/sysimage/dpkg', path.join(r, 'var/lib/dpkg'));
+    });
+    assert.equal((await own(moved)).get('dpkg-database-in-var'), undefined);
+  });
+  it('var-link-tmpfiles: links into /var need a creating tmpfiles.d line for their target', async () => {
+    const r = makeRoot((w, root) => {
+      fs.symlinkSync('var/home', path.join(root, 'home'));
+      fs.symlinkSync('var/roothome', path.join(root, 'root'));
+      w('usr/local/.keep', '');
+      fs.rmSync(path.join(root, 'usr/local'), { recursive: true });
+      fs.symlinkSync('../var/usrlocal', path.join(root, 'usr/local'));
+      w('usr/lib/tmpfiles.d/links.conf', 'd /var/roothome 0700 root root -\nr /var/home\n');
+    });
+    const f = (await own(r)).get('var-link-tmpfiles');
+    assert.deepEqual(f?.paths, ['/home', '/usr/local']);
+    assert.match(f?.items[0] ?? '', /^\/home -> var\/home: add `d \/var\/home 0755 root root -`$/);
+  });
+  it('initramfs-bootc-module: reads the initramfs and looks for ostree or bootc root setup', async () => {
+    const img = 'usr/lib/modules/6.1.0/initramfs.img';
+    const with_ = (names: string[]): string =>
+      makeRoot((_w, r) => fs.writeFileSync(path.join(r, img), zlib.gzipSync(newc(names.map((name) => ({ name, data: 'x' }))))));
+    const plain = await own(with_(['init', 'usr/lib/systemd/systemd']));
+    assert.deepEqual(plain.get('initramfs-bootc-module')?.paths, [`/${img}`]);
+    assert.equal(plain.get('initramfs-bootc-module')?.type, 'fatal');
+    for (const ok of [
+      ['usr/lib/ostree/ostree-prepare-root'],
+      ['usr/lib/bootc/initramfs-setup', 'usr/lib/systemd/system/bootc-root-setup.service'],
+    ])
+      assert.equal((await own(with_(['init', ...ok]))).get('initramfs-bootc-module'), undefined, ok.join());
+    // Unreadable: a note, never a guess.
+    const notes: string[] = [];
+    const lz4 = makeRoot((_w, r) => fs.writeFileSync(path.join(r, img), Buffer.from([0x02, 0x21, 0x4c, 0x18, 0, 0])));
+    assert.equal((await own(lz4, notes)).get('initramfs-bootc-module'), undefined);
+    assert.match(notes.join('\n'), /initramfs.img not checked: .*lz4 compression/);
   });
 });

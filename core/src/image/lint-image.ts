@@ -8,7 +8,7 @@ import { podmanGlobal } from '../podman/build';
 import { inspectImage, mountImage, unmountImage, type ImageInspect, type PodmanTarget } from '../podman/podman';
 import { layerDirs, layerOfAccount, layerOfPath, mapHistory, ownerOfLayer, type HistoryLayer, type Owner } from './attribution';
 import { parseBootcLint, type BootcLintOutput } from './bootc-output';
-import { IMAGE_LINTS, lintRootfs, type ImageLintResult } from './lints';
+import { ALL_IMAGE_LINTS, lintRootfs, lintRootfsOwn, type ImageLintResult } from './lints';
 
 /** An image finding placed on the Containerfile, shaped like the typing-time findings. */
 export interface ImageFinding {
@@ -32,6 +32,10 @@ export interface ImageLintReport {
   findings: ImageFinding[];
   /** Our port's raw results. */
   port: { results: ImageLintResult[]; passed: number; skipped: number };
+  /** bootc Lab's own image checks (dpkg database, initramfs modules, links into /var). */
+  own: ImageLintResult[];
+  /** What could not be checked, and why (a missing decompressor). */
+  notes: string[];
   /** bootc's own output, when the image has /usr/bin/bootc. */
   bootc?: BootcLintOutput;
   bootcError?: string;
@@ -201,7 +205,7 @@ export function placeResult(r: ImageLintResult, source: 'image' | 'bootc', at: P
   if (dirs && model) {
     // Something in no layer at all (a missing /sysroot) is the base image's doing.
     const owner = (layer: number | undefined): Owner => (layer === undefined ? { kind: 'base' } : ownerOfLayer(history, layer, model));
-    if (IMAGE_LINTS.find((m) => m.name === r.lint)?.oneProblem && r.paths.length > 0) {
+    if (ALL_IMAGE_LINTS.find((m) => m.name === r.lint)?.oneProblem && r.paths.length > 0) {
       const layers = r.paths.map((p) => layerOfPath(dirs, p)).filter((l): l is number => l !== undefined);
       const newest = owner(layers.length ? Math.max(...layers) : undefined);
       for (const p of r.paths) add(newest, p);
@@ -249,13 +253,21 @@ export async function lintImage(o: LintImageOptions): Promise<ImageLintReport> {
   const timings = { rootfsMs: 0, portMs: 0, attributionMs: 0 } as ImageLintReport['timings'];
   const t0 = Date.now();
   let hasBootc = false;
-  const { port, access } = await withRootfs(o, (root, access) => {
+  const notes: string[] = [];
+  const { port, own, access } = await withRootfs(o, async (root, access) => {
     timings.rootfsMs = Date.now() - t0;
     const t1 = Date.now();
     const port = lintRootfs(root);
+    const own = await lintRootfsOwn(root, {
+      signal: o.signal,
+      note: (m) => {
+        notes.push(m);
+        o.log?.(m);
+      },
+    });
     timings.portMs = Date.now() - t1;
     hasBootc = fs.existsSync(path.join(root, 'usr/bin/bootc'));
-    return { port, access };
+    return { port, own, access };
   });
   let bootc: BootcLintOutput | undefined;
   let bootcError: string | undefined;
@@ -279,6 +291,7 @@ export async function lintImage(o: LintImageOptions): Promise<ImageLintReport> {
     ...port.results
       .filter((r) => !fromBootc.has(r.lint) || (bootc?.skipped !== undefined && r.lint === 'buildah-injected' && !fromBootc.has(r.lint)))
       .map((r) => ({ r, source: 'image' as const })),
+    ...own.map((r) => ({ r, source: 'image' as const })),
   ];
   const findings = merged.flatMap(({ r, source }) => placeResult(r, source, { dirs, history, model: o.model, fromRange }));
   timings.attributionMs = Date.now() - t3;
@@ -291,6 +304,8 @@ export async function lintImage(o: LintImageOptions): Promise<ImageLintReport> {
     layers: inspect.RootFS?.Layers?.length,
     findings,
     port,
+    own,
+    notes,
     bootc,
     bootcError,
     bootcVia,

@@ -3,18 +3,21 @@ import baseimageComposefs from './baseimage-composefs';
 import baseimageRoot from './baseimage-root';
 import bootcKargs from './bootc-kargs';
 import buildahInjected from './buildah-injected';
+import dpkgDatabaseInVar from './dpkg-database-in-var';
 import etcUsretc from './etc-usretc';
+import initramfsBootcModule from './initramfs-bootc-module';
 import kernel from './kernel';
 import nonemptyBoot from './nonempty-boot';
 import nonemptyRunTmp from './nonempty-run-tmp';
 import sysusers from './sysusers';
-import type { ImageLint, ImageLintMeta, ImageLintResult, RootType } from './types';
+import type { ImageCheckContext, ImageLint, ImageLintMeta, ImageLintResult, OwnImageLint, RootType } from './types';
 import utf8 from './utf8';
+import varLinkTmpfiles from './var-link-tmpfiles';
 import varLog from './var-log';
 import varRun from './var-run';
 import varTmpfiles from './var-tmpfiles';
 
-export type { ImageLint, ImageLintMeta, ImageLintResult, LintType, RootType } from './types';
+export type { ImageCheckContext, ImageLint, ImageLintMeta, ImageLintResult, LintType, OwnImageLint, RootType } from './types';
 export { quotePath } from './rootfs';
 export { parseKeyFile } from './baseimage-composefs';
 export { walkUtf8 } from './utf8';
@@ -38,6 +41,22 @@ export const PORTED_LINTS: readonly ImageLint[] = [
 ];
 
 export const IMAGE_LINTS: ImageLintMeta[] = PORTED_LINTS.map((l) => l.meta);
+
+/** bootc Lab's own image checks: the image side of typing-time rules, named like them. */
+export const OWN_IMAGE_LINTS: readonly OwnImageLint[] = [dpkgDatabaseInVar, initramfsBootcModule, varLinkTmpfiles];
+
+/** Every lint lint-image can report, ported and own. */
+export const ALL_IMAGE_LINTS: ImageLintMeta[] = [...IMAGE_LINTS, ...OWN_IMAGE_LINTS.map((l) => l.meta)];
+
+/** Runs bootc Lab's own checks on a root filesystem (after the port, which stays what bootc would say). */
+export async function lintRootfsOwn(root: string, ctx: ImageCheckContext): Promise<ImageLintResult[]> {
+  const results: ImageLintResult[] = [];
+  for (const { meta, check } of OWN_IMAGE_LINTS) {
+    const r = await check(root, ctx);
+    if (r) results.push({ lint: meta.name, type: meta.type, ...r });
+  }
+  return results;
+}
 
 export interface PortOptions {
   /** Lints of these modes run; bootc's in-build `RUN bootc container lint` is `running`. */

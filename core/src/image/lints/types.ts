@@ -14,6 +14,8 @@ export interface ImageLintMeta {
   description: string;
   /** How to fix it in a Containerfile. */
   hint?: string;
+  /** bootc Lab's own check (a typing-time rule's image side), not part of `bootc container lint`. */
+  own?: boolean;
   /** Its paths describe one problem of the whole image: lint-image reports it once, on the newest of them. */
   oneProblem?: boolean;
 }
@@ -44,5 +46,21 @@ export interface ImageLint {
 }
 
 export function defineImageLint(lint: ImageLint): ImageLint {
+  return lint;
+}
+
+export interface ImageCheckContext {
+  signal?: AbortSignal;
+  /** Something the check could not look at (a missing decompressor), said to the user once. */
+  note: (message: string) => void;
+}
+
+/** One of bootc Lab's own image checks: may read files at length (an initramfs), so it may be async. */
+export interface OwnImageLint {
+  meta: ImageLintMeta;
+  check: (root: string, ctx: ImageCheckContext) => CheckResult | undefined | Promise<CheckResult | undefined>;
+}
+
+export function defineOwnImageLint(lint: OwnImageLint): OwnImageLint {
   return lint;
 }
