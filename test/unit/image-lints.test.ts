@@ -281,6 +281,8 @@ describe("bootc Lab's own image checks", () => {
       fs.rmSync(path.join(root, 'usr/local'), { recursive: true });
       fs.symlinkSync('../var/usrlocal', path.join(root, 'usr/local'));
       w('usr/lib/tmpfiles.d/links.conf', 'd /var/roothome 0700 root root -\nr /var/home\n');
+      // systemd's own line: tmpfiles does not follow the /home link to create /var/home.
+      w('usr/lib/tmpfiles.d/home.conf', 'Q /home 0755 - - -\n');
     });
     const f = (await own(r)).get('var-link-tmpfiles');
     assert.deepEqual(f?.paths, ['/home', '/usr/local']);

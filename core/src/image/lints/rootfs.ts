@@ -64,22 +64,26 @@ export function canonical(root: string, p: string): string {
   return cur || '/';
 }
 
-/**
- * Paths tmpfiles.d declares, canonicalised through the image's symlinks (`/root` → `/var/roothome`);
- * only lines of the given types (letters without modifiers) when `types` is set.
- */
-export function tmpfilesDeclared(root: string, types?: Set<string>): Set<string> {
-  const out = new Set<string>();
+/** Type letter (modifiers dropped) and path of every line of the image's tmpfiles.d files. */
+export function tmpfilesLines(root: string): { type: string; path: string }[] {
+  const out: { type: string; path: string }[] = [];
   for (const dir of ['usr/lib/tmpfiles.d', 'etc/tmpfiles.d']) {
     for (const f of list(path.join(root, dir)).filter((n) => n.endsWith('.conf'))) {
       for (const line of (readText(path.join(root, dir, f)) ?? '').split('\n')) {
         const m = /^\s*([a-zA-Z])[+!~^=-]*\s+(\/\S+)/.exec(line);
-        if (!m?.[2] || (types && !types.has(m[1] ?? ''))) continue;
-        const p = m[2].replace(/\/+$/, '');
-        out.add(p);
-        out.add(canonical(root, p));
+        if (m?.[1] && m[2]) out.push({ type: m[1], path: m[2].replace(/\/+$/, '') });
       }
     }
+  }
+  return out;
+}
+
+/** Paths tmpfiles.d declares, canonicalised through the image's symlinks (`/root` → `/var/roothome`). */
+export function tmpfilesDeclared(root: string): Set<string> {
+  const out = new Set<string>();
+  for (const { path: p } of tmpfilesLines(root)) {
+    out.add(p);
+    out.add(canonical(root, p));
   }
   return out;
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tmpfilesLineFor, VAR_LINKED } from '../../rules/var-link-tmpfiles';
 import { CREATING_TYPES } from '../../lint/tmpfiles';
-import { lstat, tmpfilesDeclared } from './rootfs';
+import { canonical, lstat, tmpfilesLines } from './rootfs';
 import { defineOwnImageLint } from './types';
 
 export default defineOwnImageLint({
@@ -23,7 +23,13 @@ export default defineOwnImageLint({
       const target = fs.readlinkSync(abs);
       const dest = path.posix.resolve(path.posix.dirname(link), target);
       if (!dest.startsWith('/var/')) continue;
-      declared ??= tmpfilesDeclared(root, CREATING_TYPES);
+      // systemd-tmpfiles follows links in a line's parent directories, never in its last component:
+      // systemd's own `Q /home` does not create /var/home through the /home link.
+      declared ??= new Set(
+        tmpfilesLines(root)
+          .filter((l) => CREATING_TYPES.has(l.type))
+          .map((l) => path.posix.join(canonical(root, path.posix.dirname(l.path)), path.posix.basename(l.path))),
+      );
       if (declared.has(dest)) continue;
       items.push(`${link} -> ${target}: add \`${tmpfilesLineFor(dest)}\``);
       paths.push(link);
