@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { ALL_RULES } from '../core/src/rules';
 import { SYNTAX_RULES } from '../core/src/lint/syntax';
 import { ENGINE_RULES } from '../core/src/lint/engine';
-import { IMAGE_LINTS } from '../core/src/image/lints';
+import { IMAGE_LINTS, OWN_IMAGE_LINTS } from '../core/src/image/lints';
 import type { RuleMeta } from '../core/src/lint/rule';
 
 const root = path.resolve(__dirname, '..');
@@ -82,7 +82,13 @@ After a build, bootc Lab lints the image's filesystem with a port of \`bootc con
 own \`bootc\` when it has one), then pins each finding to the Containerfile instruction whose layer added the
 offending path (\`FROM\` for the base image). Diagnostics have the source \`bootc image\` and the lint name as code.
 
-${IMAGE_LINTS.map((l) => `## ${l.name}\n\n**Type:** ${l.type}${l.rootType ? ` · only when bootc runs in ${l.rootType === 'running' ? 'Running' : 'Alternative'} mode` : ''}\n\n${l.description}\n\n${l.hint ?? ''}\n`).join('\n')}`,
+${IMAGE_LINTS.map((l) => `## ${l.name}\n\n**Type:** ${l.type}${l.rootType ? ` · only when bootc runs in ${l.rootType === 'running' ? 'Running' : 'Alternative'} mode` : ''}\n\n${l.description}\n\n${l.hint ?? ''}\n`).join('\n')}
+# bootc Lab's own image checks
+
+Not part of \`bootc container lint\`: the built-image side of typing-time rules, under the same ids, for what only
+the image shows (the initramfs dracut actually built, the links and tmpfiles.d files that ended up in it).
+
+${OWN_IMAGE_LINTS.map(({ meta: l }) => `## ${l.name}\n\n**Type:** ${l.type} · typing-time rule: [${l.name}](rules/${l.name}.md)\n\n${l.description}\n\n${l.hint ?? ''}\n`).join('\n')}`,
 );
 
 // README rule table between markers.

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildModel, initShellParser, type ContainerfileModel } from '../../core/src';
 import { lintImage, type ImageFinding } from '../../core/src/image/lint-image';
-import { formatLikeBootc } from '../../core/src/image/lints';
+import { formatLikeBootc, OWN_IMAGE_LINTS } from '../../core/src/image/lints';
 import { defaultTag } from '../../core/src/podman/build';
 import { podmanMissingMessage, preflight } from '../../core/src/podman/podman';
 import { runBuild } from '../../core/src/podman/run-build';
@@ -71,7 +71,8 @@ function printImageFindings(findings: ImageFinding[], file: string | undefined, 
   }
   for (const f of findings) {
     const where = file && f.range ? `${file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ` : '';
-    out(`${where}${f.severity} [${f.lint}] (${f.source === 'bootc' ? 'bootc' : 'bootc-lab port'}) ${f.message}\n`);
+    const by = f.source === 'bootc' ? 'bootc' : OWN_IMAGE_LINTS.some((l) => l.meta.name === f.lint) ? 'bootc-lab' : 'bootc-lab port';
+    out(`${where}${f.severity} [${f.lint}] (${by}) ${f.message}\n`);
   }
   const errors = findings.filter((f) => f.severity === 'error').length;
   out(

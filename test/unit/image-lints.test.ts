@@ -3,8 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import * as zlib from 'node:zlib';
 import { parseBootcLint, unquote } from '../../core/src/image/bootc-output';
-import { formatLikeBootc, lintRootfs, parseKeyFile } from '../../core/src/image/lints';
+import { mapHistory } from '../../core/src/image/attribution';
+import { placeResult } from '../../core/src/image/lint-image';
+import { formatLikeBootc, lintRootfs, lintRootfsOwn, parseKeyFile, type ImageLintResult } from '../../core/src/image/lints';
+import { buildModel, initShellParser } from '../../core/src';
+import { rootStage } from '../../core/src/model/containerfile';
+import { newc } from '../cpio';
 import { treeWriter, writeBootcSkeleton } from '../tree';
 
 /** A minimal clean bootc-like root filesystem; each case changes one thing. */
@@ -215,5 +221,89 @@ describe('bootc container lint output parser', () => {
       parseBootcLint('', "error: unexpected argument '--no-truncate' found\n\nUsage: bootc container lint [OPTIONS]\n").unknownFlag,
       '--no-truncate',
     );
+  });
+});
+
+describe('placing image findings on instructions', () => {
+  it('two kernels are one problem, on the RUN that added the second, not also on FROM (issue 9 §1.6)', async () => {
+    await initShellParser();
+    const model = buildModel(
+      'FROM localhost/custom-base:1\nRUN mkdir -p /usr/lib/modules/6.2 && touch /usr/lib/modules/6.2/vmlinuz\n',
+      'file:///ctx/Containerfile',
+    );
+    const base = makeRoot();
+    // The RUN's layer holds only what it added.
+    const run = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-layer-test-'));
+    roots.push(run);
+    treeWriter(run)('usr/lib/modules/6.2/vmlinuz', 'k2');
+    const merged = makeRoot((w) => w('usr/lib/modules/6.2/vmlinuz', 'k2'));
+    const kernel = lintRootfs(merged).results.find((r) => r.lint === 'kernel');
+    assert.ok(kernel);
+    const history = mapHistory({ Id: 'x', History: [{ created_by: 'imported' }, { created_by: '/bin/sh -c mkdir -p …' }] }, model);
+    const found = placeResult(kernel, 'image', { dirs: [base, run], history, model, fromRange: rootStage(model)?.imageRange });
+    assert.deepEqual(
+      found.map((f) => [f.range?.start.line, f.attributedTo, f.paths]),
+      [[1, 'instruction', ['/usr/lib/modules/6.1.0', '/usr/lib/modules/6.2']]],
+    );
+    // Lints that list separate problems still split by owner.
+    const logs = {
+      lint: 'var-log',
+      type: 'warning' as const,
+      message: 'Found non-empty logfiles:',
+      items: [],
+      paths: ['/usr/lib/modules/6.1.0', '/usr/lib/modules/6.2'],
+    };
+    assert.equal(placeResult(logs, 'image', { dirs: [base, run], history, model }).length, 2);
+  });
+});
+
+describe("bootc Lab's own image checks", () => {
+  const own = async (r: string, notes: string[] = []): Promise<Map<string, ImageLintResult>> =>
+    new Map((await lintRootfsOwn(r, { note: (m) => notes.push(m) })).map((x) => [x.lint, x]));
+  it('a clean tree passes them', async () => {
+    assert.deepEqual([...(await own(makeRoot())).keys()], []);
+  });
+  it('dpkg-database-in-var: a real /var/lib/dpkg with its status file, nothing in /usr/lib/sysimage', async () => {
+    const inVar = await own(makeRoot((w) => w('var/lib/dpkg/status', 'Package: base-files\n')));
+    assert.deepEqual(inVar.get('dpkg-database-in-var')?.paths, ['/var/lib/dpkg/status']);
+    const moved = makeRoot((w, r) => {
+      w('usr/lib/sysimage/dpkg/status', 'Package: base-files\n');
+      w('var/lib');
+      fs.symlinkSync('../../usr/lib/sysimage/dpkg', path.join(r, 'var/lib/dpkg'));
+    });
+    assert.equal((await own(moved)).get('dpkg-database-in-var'), undefined);
+  });
+  it('var-link-tmpfiles: links into /var need a creating tmpfiles.d line for their target', async () => {
+    const r = makeRoot((w, root) => {
+      fs.symlinkSync('var/home', path.join(root, 'home'));
+      fs.symlinkSync('var/roothome', path.join(root, 'root'));
+      w('usr/local/.keep', '');
+      fs.rmSync(path.join(root, 'usr/local'), { recursive: true });
+      fs.symlinkSync('../var/usrlocal', path.join(root, 'usr/local'));
+      w('usr/lib/tmpfiles.d/links.conf', 'd /var/roothome 0700 root root -\nr /var/home\n');
+      // systemd's own line: tmpfiles does not follow the /home link to create /var/home.
+      w('usr/lib/tmpfiles.d/home.conf', 'Q /home 0755 - - -\n');
+    });
+    const f = (await own(r)).get('var-link-tmpfiles');
+    assert.deepEqual(f?.paths, ['/home', '/usr/local']);
+    assert.match(f?.items[0] ?? '', /^\/home -> var\/home: add `d \/var\/home 0755 root root -`$/);
+  });
+  it('initramfs-bootc-module: reads the initramfs and looks for ostree or bootc root setup', async () => {
+    const img = 'usr/lib/modules/6.1.0/initramfs.img';
+    const with_ = (names: string[]): string =>
+      makeRoot((_w, r) => fs.writeFileSync(path.join(r, img), zlib.gzipSync(newc(names.map((name) => ({ name, data: 'x' }))))));
+    const plain = await own(with_(['init', 'usr/lib/systemd/systemd']));
+    assert.deepEqual(plain.get('initramfs-bootc-module')?.paths, [`/${img}`]);
+    assert.equal(plain.get('initramfs-bootc-module')?.type, 'fatal');
+    for (const ok of [
+      ['usr/lib/ostree/ostree-prepare-root'],
+      ['usr/lib/bootc/initramfs-setup', 'usr/lib/systemd/system/bootc-root-setup.service'],
+    ])
+      assert.equal((await own(with_(['init', ...ok]))).get('initramfs-bootc-module'), undefined, ok.join());
+    // Unreadable: a note, never a guess.
+    const notes: string[] = [];
+    const lz4 = makeRoot((_w, r) => fs.writeFileSync(path.join(r, img), Buffer.from([0x02, 0x21, 0x4c, 0x18, 0, 0])));
+    assert.equal((await own(lz4, notes)).get('initramfs-bootc-module'), undefined);
+    assert.match(notes.join('\n'), /initramfs.img not checked: .*lz4 compression/);
   });
 });

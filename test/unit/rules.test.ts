@@ -394,6 +394,118 @@ const TABLES: Record<string, Table> = {
     valid: [`${FEDORA}RUN semanage fcontext -a -t bin_t "/usr/bin/x"`],
     invalid: [{ code: `${FEDORA}RUN «chcon -t bin_t /usr/bin/x» && «restorecon -R /usr/bin»` }],
   },
+  'dpkg-database-in-var': {
+    valid: [
+      // Not deb, or a bootc base that owns its layout.
+      `FROM docker.io/library/fedora:42\nRUN dnf -y install kernel`,
+      `${FEDORA}RUN rm -rf /var/lib/dnf`,
+      // The accepted pattern: moved into /usr and linked back by tmpfiles.d.
+      `${DEBIAN}RUN apt-get install -y systemd && mkdir -p /usr/lib/sysimage && mv /var/lib/dpkg /usr/lib/sysimage/dpkg && rm -rf /var && mkdir /var\nCOPY <<EOF /usr/lib/tmpfiles.d/dpkg.conf\nL+ /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\nEOF`,
+      {
+        code: `${DEBIAN}RUN apt-get install -y systemd\nRUN mv /var/lib/dpkg /usr/lib/sysimage/dpkg\nCOPY dpkg.conf /usr/lib/tmpfiles.d/`,
+        context: { 'dpkg.conf': 'L+ /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\n' },
+      },
+      // Removing caches in /var is not removing the database.
+      {
+        code: `${DEBIAN}RUN apt-get install -y systemd && rm -rf /var/cache/apt/* /var/lib/apt/lists/*\nRUN mv /var/lib/dpkg /usr/lib/sysimage/dpkg\nCOPY dpkg.conf /usr/lib/tmpfiles.d/`,
+        context: { 'dpkg.conf': 'L+ /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\n' },
+      },
+    ],
+    invalid: [
+      {
+        code: `${DEBIAN}RUN apt-get update && «apt-get» install -y systemd`,
+        fix: {
+          title: /COPY heredoc/,
+          output: `${DEBIAN}RUN apt-get update && apt-get install -y systemd\nRUN mkdir -p /usr/lib/sysimage && mv /var/lib/dpkg /usr/lib/sysimage/dpkg\nCOPY <<EOF /usr/lib/tmpfiles.d/dpkg.conf\nL+ /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\nEOF`,
+        },
+      },
+      // The last change of the database is where it gets moved.
+      { code: `${DEBIAN}RUN apt-get install -y systemd\nRUN «apt-get» install -y openssh-server\nRUN echo done` },
+      {
+        code: `${DEBIAN}RUN apt-get install -y systemd && rm -rf «/var» && mkdir /var`,
+        fix: {
+          title: /COPY heredoc/,
+          output: `${DEBIAN}RUN apt-get install -y systemd && mkdir -p /usr/lib/sysimage && mv /var/lib/dpkg /usr/lib/sysimage/dpkg && rm -rf /var && mkdir /var\nCOPY <<EOF /usr/lib/tmpfiles.d/dpkg.conf\nL+ /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\nEOF`,
+        },
+      },
+      { code: `${DEBIAN}RUN apt-get install -y systemd\nRUN rm -rf «/var/*»\nRUN mv /var/lib/dpkg /usr/lib/sysimage/dpkg` },
+      {
+        code: `${DEBIAN}RUN apt-get install -y systemd && mkdir -p /usr/lib/sysimage && mv /var/lib/dpkg «/usr/lib/sysimage/dpkg»`,
+        fix: {
+          title: /COPY heredoc/,
+          output: `${DEBIAN}RUN apt-get install -y systemd && mkdir -p /usr/lib/sysimage && mv /var/lib/dpkg /usr/lib/sysimage/dpkg\nCOPY <<EOF /usr/lib/tmpfiles.d/dpkg.conf\nL+ /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\nEOF`,
+        },
+      },
+    ],
+  },
+  'initramfs-bootc-module': {
+    valid: [
+      // bootc bases ship the module configuration.
+      `${FEDORA}RUN kver=$(ls /usr/lib/modules) && dracut --no-hostonly --kver "$kver" -f /usr/lib/modules/$kver/initramfs.img`,
+      `${DEBIAN}RUN apt-get install -y dracut && dracut --add ostree --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+      `${DEBIAN}RUN dracut -a "ostree systemd" --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+      `${DEBIAN}RUN dracut --add=bootc --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+      `${DEBIAN}RUN sh -c 'dracut --force --add ostree --kver 6.1 /usr/lib/modules/6.1/initramfs.img'`,
+      `${DEBIAN}RUN apt-get install -y dracut ostree-boot && dracut --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+      `${DEBIAN}RUN echo 'add_dracutmodules+=" ostree "' > /etc/dracut.conf.d/ostree.conf\nRUN dracut --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+      {
+        code: `${DEBIAN}COPY 10-bootc.conf /usr/lib/dracut/dracut.conf.d/\nRUN dracut --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+        context: { '10-bootc.conf': 'add_dracutmodules+=" bootc "\n' },
+      },
+      `${DEBIAN}RUN make -C /tmp/bootc bin install-all install-initramfs-dracut && dracut --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+      // Content we cannot read (a whole tree copied over /) may configure it.
+      `${DEBIAN}COPY rootfs/ /\nRUN dracut --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+      `${DEBIAN}RUN dracut --list-modules`,
+    ],
+    invalid: [
+      {
+        code: `${DEBIAN}RUN apt-get install -y dracut && «dracut» --no-hostonly --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+        fix: {
+          title: /--add ostree/,
+          output: `${DEBIAN}RUN apt-get install -y dracut && dracut --add ostree --no-hostonly --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+        },
+      },
+      // The configuration comes after dracut ran, or adds another module.
+      { code: `${DEBIAN}RUN «dracut» --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img\nRUN apt-get install -y ostree-boot` },
+      {
+        code: `${DEBIAN}COPY 10-x.conf /etc/dracut.conf.d/\nRUN «dracut» --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img`,
+        context: { '10-x.conf': 'add_dracutmodules+=" systemd-networkd "\n' },
+      },
+      { code: `${DEBIAN}RUN apt-get install -y ostree && «dracut» --add "systemd" --kver 6.1 -f /usr/lib/modules/6.1/initramfs.img` },
+    ],
+  },
+  'var-link-tmpfiles': {
+    valid: [
+      // bootc bases declare their own links.
+      `${FEDORA}RUN rm -rf /home && ln -s var/home /home`,
+      `${DEBIAN}RUN ln -s var/home /home\nCOPY <<EOF /usr/lib/tmpfiles.d/home.conf\nd /var/home 0755 root root -\nEOF`,
+      {
+        code: `${DEBIAN}COPY links.conf /usr/lib/tmpfiles.d/\nRUN rm -rf /root /usr/local && ln -s var/roothome /root && ln -s ../var/usrlocal /usr/local`,
+        context: { 'links.conf': 'd /var/roothome 0700 root root -\nL /var/usrlocal - - - - /usr/share/empty\n' },
+      },
+      // Not into /var, or not a top-level link.
+      `${DEBIAN}RUN ln -s /usr/share/opt /opt && ln -s /var/lib/x /usr/lib/x`,
+      // A tmpfiles.d file we cannot read.
+      `${DEBIAN}COPY tmp/ /usr/lib/tmpfiles.d/\nRUN ln -s var/home /home`,
+    ],
+    invalid: [
+      {
+        code: `${DEBIAN}RUN rm -rf /home && ln -s var/home «/home»`,
+        fix: {
+          title: /COPY heredoc/,
+          output: `${DEBIAN}RUN rm -rf /home && ln -s var/home /home\nCOPY <<EOF /usr/lib/tmpfiles.d/bootc-home.conf\nd /var/home 0755 root root -\nEOF`,
+        },
+      },
+      { code: `${DEBIAN}RUN ln -sf ../var/usrlocal «/usr/local» && ln -s var/srv «/srv» && ln -s /var/mnt «/mnt»` },
+      // A line for another path, or one that does not create anything.
+      {
+        code: `${DEBIAN}COPY links.conf /usr/lib/tmpfiles.d/\nRUN ln -s var/roothome «/root» && ln -s var/opt «/opt»`,
+        context: { 'links.conf': 'd /var/home 0755 root root -\nr /var/opt\n' },
+      },
+      // A Universal Blue base links /opt itself; re-linking it elsewhere is the file's own link.
+      `${UBLUE}RUN rm /opt && ln -s var/lib/opt «/opt»`,
+    ].map((c) => (typeof c === 'string' ? { code: c } : c)),
+  },
 };
 
 describe('rule tables', () => {

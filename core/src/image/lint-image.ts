@@ -6,9 +6,9 @@ import { rootStage, type ContainerfileModel } from '../model/containerfile';
 import { run, runChecked, tail, type RunOptions } from '../process/run';
 import { podmanGlobal } from '../podman/build';
 import { inspectImage, mountImage, unmountImage, type ImageInspect, type PodmanTarget } from '../podman/podman';
-import { layerDirs, layerOfAccount, layerOfPath, mapHistory, ownerOfLayer, type Owner } from './attribution';
+import { layerDirs, layerOfAccount, layerOfPath, mapHistory, ownerOfLayer, type HistoryLayer, type Owner } from './attribution';
 import { parseBootcLint, type BootcLintOutput } from './bootc-output';
-import { lintRootfs, type ImageLintResult } from './lints';
+import { ALL_IMAGE_LINTS, lintRootfs, lintRootfsOwn, type ImageLintResult } from './lints';
 
 /** An image finding placed on the Containerfile, shaped like the typing-time findings. */
 export interface ImageFinding {
@@ -32,6 +32,10 @@ export interface ImageLintReport {
   findings: ImageFinding[];
   /** Our port's raw results. */
   port: { results: ImageLintResult[]; passed: number; skipped: number };
+  /** bootc Lab's own image checks (dpkg database, initramfs modules, links into /var). */
+  own: ImageLintResult[];
+  /** What could not be checked, and why (a missing decompressor). */
+  notes: string[];
   /** bootc's own output, when the image has /usr/bin/bootc. */
   bootc?: BootcLintOutput;
   bootcError?: string;
@@ -180,19 +184,95 @@ function messageOf(r: ImageLintResult, paths?: string[]): string {
   return shown.length ? `${head.replace(/:$/, '')}: ${shown.join(', ')}${more}` : head;
 }
 
+export interface Placement {
+  /** The image's layer directories, bottom to top (undefined: no layer access). */
+  dirs?: string[];
+  history: HistoryLayer[];
+  model?: ContainerfileModel;
+  fromRange?: Range;
+}
+
+/**
+ * Puts one lint result on the instructions whose layers added its paths: one finding per owning
+ * instruction, or a single finding on the newest owner for lints that describe one problem of the
+ * whole image (two kernels are one problem, caused by whoever added the second).
+ */
+export function placeResult(r: ImageLintResult, source: 'image' | 'bootc', at: Placement): ImageFinding[] {
+  const { dirs, history, model, fromRange } = at;
+  const severity = r.type === 'fatal' ? 'error' : 'warning';
+  const groups = new Map<string, { owner: Owner; paths: string[] }>();
+  const add = (owner: Owner, p: string): void => {
+    const key = owner.kind === 'instruction' ? `i${owner.instruction.index}` : owner.kind;
+    const g = groups.get(key) ?? { owner, paths: [] };
+    g.paths.push(p);
+    groups.set(key, g);
+  };
+  if (dirs && model) {
+    // Something in no layer at all (a missing /sysroot) is the base image's doing.
+    const owner = (layer: number | undefined): Owner => (layer === undefined ? { kind: 'base' } : ownerOfLayer(history, layer, model));
+    if (ALL_IMAGE_LINTS.find((m) => m.name === r.lint)?.oneProblem && r.paths.length > 0) {
+      const layers = r.paths.map((p) => layerOfPath(dirs, p)).filter((l): l is number => l !== undefined);
+      const newest = owner(layers.length ? Math.max(...layers) : undefined);
+      for (const p of r.paths) add(newest, p);
+    } else for (const p of r.paths) add(owner(layerOfPath(dirs, p)), p);
+    for (const u of r.users ?? []) add(owner(layerOfAccount(dirs, u.kind, u.name)), u.name);
+  }
+  if (groups.size === 0) {
+    // Nothing to attribute (a missing file, or no layer access): the FROM line carries it.
+    return [
+      { lint: r.lint, severity, source, message: messageOf(r), paths: r.paths, range: fromRange, attributedTo: model ? 'base' : 'unknown' },
+    ];
+  }
+  const out: ImageFinding[] = [];
+  for (const g of groups.values()) {
+    const msg = messageOf(r, g.paths);
+    if (g.owner.kind === 'instruction') {
+      out.push({
+        lint: r.lint,
+        severity,
+        source,
+        message: msg,
+        paths: g.paths,
+        range: g.owner.instruction.headRange,
+        attributedTo: 'instruction',
+      });
+    } else {
+      const base = model ? rootStage(model)?.image : undefined;
+      out.push({
+        lint: r.lint,
+        severity,
+        source,
+        message: `${msg} (from the base image${base ? ` ${base}` : ''})`,
+        paths: g.paths,
+        range: fromRange,
+        attributedTo: g.owner.kind === 'base' ? 'base' : 'unknown',
+      });
+    }
+  }
+  return out;
+}
+
 /** Builds, mounts or exports, lints (our port and bootc's own), attributes findings to instructions. */
 export async function lintImage(o: LintImageOptions): Promise<ImageLintReport> {
   const inspect: ImageInspect = await inspectImage(o, o.image, { signal: o.signal });
   const timings = { rootfsMs: 0, portMs: 0, attributionMs: 0 } as ImageLintReport['timings'];
   const t0 = Date.now();
   let hasBootc = false;
-  const { port, access } = await withRootfs(o, (root, access) => {
+  const notes: string[] = [];
+  const { port, own, access } = await withRootfs(o, async (root, access) => {
     timings.rootfsMs = Date.now() - t0;
     const t1 = Date.now();
     const port = lintRootfs(root);
+    const own = await lintRootfsOwn(root, {
+      signal: o.signal,
+      note: (m) => {
+        notes.push(m);
+        o.log?.(m);
+      },
+    });
     timings.portMs = Date.now() - t1;
     hasBootc = fs.existsSync(path.join(root, 'usr/bin/bootc'));
-    return { port, access };
+    return { port, own, access };
   });
   let bootc: BootcLintOutput | undefined;
   let bootcError: string | undefined;
@@ -216,62 +296,9 @@ export async function lintImage(o: LintImageOptions): Promise<ImageLintReport> {
     ...port.results
       .filter((r) => !fromBootc.has(r.lint) || (bootc?.skipped !== undefined && r.lint === 'buildah-injected' && !fromBootc.has(r.lint)))
       .map((r) => ({ r, source: 'image' as const })),
+    ...own.map((r) => ({ r, source: 'image' as const })),
   ];
-  const findings: ImageFinding[] = [];
-  for (const { r, source } of merged) {
-    const severity = r.type === 'fatal' ? 'error' : 'warning';
-    const groups = new Map<string, { owner: Owner; paths: string[] }>();
-    const add = (owner: Owner, p: string): void => {
-      const key = owner.kind === 'instruction' ? `i${owner.instruction.index}` : owner.kind;
-      const g = groups.get(key) ?? { owner, paths: [] };
-      g.paths.push(p);
-      groups.set(key, g);
-    };
-    if (dirs && o.model) {
-      // Something in no layer at all (a missing /sysroot) is the base image's doing.
-      const owner = (layer: number | undefined): Owner => (layer === undefined ? { kind: 'base' } : ownerOfLayer(history, layer, o.model));
-      for (const p of r.paths) add(owner(layerOfPath(dirs, p)), p);
-      for (const u of r.users ?? []) add(owner(layerOfAccount(dirs, u.kind, u.name)), u.name);
-    }
-    if (groups.size === 0) {
-      // Nothing to attribute (a missing file, or no layer access): the FROM line carries it.
-      findings.push({
-        lint: r.lint,
-        severity,
-        source,
-        message: messageOf(r),
-        paths: r.paths,
-        range: fromRange,
-        attributedTo: o.model ? 'base' : 'unknown',
-      });
-      continue;
-    }
-    for (const g of groups.values()) {
-      const msg = messageOf(r, g.paths);
-      if (g.owner.kind === 'instruction') {
-        findings.push({
-          lint: r.lint,
-          severity,
-          source,
-          message: msg,
-          paths: g.paths,
-          range: g.owner.instruction.headRange,
-          attributedTo: 'instruction',
-        });
-      } else {
-        const base = o.model ? rootStage(o.model)?.image : undefined;
-        findings.push({
-          lint: r.lint,
-          severity,
-          source,
-          message: `${msg} (from the base image${base ? ` ${base}` : ''})`,
-          paths: g.paths,
-          range: fromRange,
-          attributedTo: g.owner.kind === 'base' ? 'base' : 'unknown',
-        });
-      }
-    }
-  }
+  const findings = merged.flatMap(({ r, source }) => placeResult(r, source, { dirs, history, model: o.model, fromRange }));
   timings.attributionMs = Date.now() - t3;
   findings.sort((a, b) => (a.range?.start.line ?? -1) - (b.range?.start.line ?? -1) || a.lint.localeCompare(b.lint));
   return {
@@ -282,6 +309,8 @@ export async function lintImage(o: LintImageOptions): Promise<ImageLintReport> {
     layers: inspect.RootFS?.Layers?.length,
     findings,
     port,
+    own,
+    notes,
     bootc,
     bootcError,
     bootcVia,

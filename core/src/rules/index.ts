@@ -4,12 +4,14 @@ import bootContent from './boot-content';
 import buildahInjectedFile from './buildah-injected-file';
 import containerLintMasked from './container-lint-masked';
 import deprecatedOstreeCommit from './deprecated-ostree-commit';
+import dpkgDatabaseInVar from './dpkg-database-in-var';
 import dracutHostKernel from './dracut-host-kernel';
 import envNotRuntime from './env-not-runtime';
 import forbiddenPath from './forbidden-path';
 import fullSystemUpgrade from './full-system-upgrade';
 import hardcodedPassword from './hardcoded-password';
 import ignoredInstruction from './ignored-instruction';
+import initramfsBootcModule from './initramfs-bootc-module';
 import initramfsMissing from './initramfs-missing';
 import kargsLocation from './kargs-location';
 import kargsSyntax from './kargs-syntax';
@@ -29,6 +31,7 @@ import toplevelDirectory from './toplevel-directory';
 import useraddWithoutSysusers from './useradd-without-sysusers';
 import usrEtc from './usr-etc';
 import varContent from './var-content';
+import varLinkTmpfiles from './var-link-tmpfiles';
 import varRunDirectory from './var-run-directory';
 
 /** Every bootc rule, sorted by id. Ids are public: never rename or reuse one. */
@@ -38,12 +41,14 @@ export const ALL_RULES: readonly Rule[] = [
   buildahInjectedFile,
   containerLintMasked,
   deprecatedOstreeCommit,
+  dpkgDatabaseInVar,
   dracutHostKernel,
   envNotRuntime,
   forbiddenPath,
   fullSystemUpgrade,
   hardcodedPassword,
   ignoredInstruction,
+  initramfsBootcModule,
   initramfsMissing,
   kargsLocation,
   kargsSyntax,
@@ -63,5 +68,6 @@ export const ALL_RULES: readonly Rule[] = [
   useraddWithoutSysusers,
   usrEtc,
   varContent,
+  varLinkTmpfiles,
   varRunDirectory,
 ];
