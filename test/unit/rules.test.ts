@@ -225,7 +225,7 @@ const TABLES: Record<string, Table> = {
         code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64» && cp /boot/vmlinuz-6.1 /usr/lib/modules/6.1/vmlinuz`,
         fix: {
           title: /initramfs.img with dracut/,
-          output: `${DEBIAN}RUN apt-get install -y linux-image-amd64 && cp /boot/vmlinuz-6.1 /usr/lib/modules/6.1/vmlinuz && \\\n    kver=$(ls /usr/lib/modules | head -n 1) && dracut --no-hostonly --kver "$kver" --reproducible -f /usr/lib/modules/"$kver"/initramfs.img`,
+          output: `${DEBIAN}RUN apt-get install -y linux-image-amd64 && cp /boot/vmlinuz-6.1 /usr/lib/modules/6.1/vmlinuz && \\\n    kver=$(ls /usr/lib/modules | head -n 1) && dracut --no-hostonly --add ostree --kver "$kver" --reproducible -f /usr/lib/modules/"$kver"/initramfs.img`,
         },
       },
     ],

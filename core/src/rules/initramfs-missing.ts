@@ -11,7 +11,7 @@ export default defineRule({
     fixable: true,
     why: "bootc boots /usr/lib/modules/$kver/initramfs.img next to the kernel. bootc bases regenerate it through their kernel-install integration; on a custom base (Debian, Ubuntu, Arch, plain Fedora) nothing does, and a distribution's own initrd in /boot lacks the ostree/bootc modules. Build it with dracut for the image's kernel version.",
     bad: 'FROM docker.io/library/debian:bookworm\nRUN apt-get install -y linux-image-amd64 && kver=$(ls /usr/lib/modules) && cp /boot/vmlinuz-$kver /usr/lib/modules/$kver/vmlinuz',
-    good: 'FROM docker.io/library/debian:bookworm\nRUN apt-get install -y linux-image-amd64 dracut && kver=$(ls /usr/lib/modules) && \\\n    cp /boot/vmlinuz-$kver /usr/lib/modules/$kver/vmlinuz && \\\n    dracut --no-hostonly --kver "$kver" -f /usr/lib/modules/$kver/initramfs.img',
+    good: 'FROM docker.io/library/debian:bookworm\nRUN apt-get install -y linux-image-amd64 dracut ostree-boot && kver=$(ls /usr/lib/modules) && \\\n    cp /boot/vmlinuz-$kver /usr/lib/modules/$kver/vmlinuz && \\\n    dracut --no-hostonly --add ostree --kver "$kver" -f /usr/lib/modules/$kver/initramfs.img',
   },
   check({ model, report }) {
     if (!nonBootcRoot(model) || initramfsWrites(model).length > 0) return;
@@ -21,9 +21,12 @@ export default defineRule({
     const edit = appendToRun(
       model,
       k.info,
-      `${KVER_SNIPPET} && dracut --no-hostonly --kver "$kver" --reproducible -f /usr/lib/modules/"$kver"/initramfs.img`,
+      // With the ostree module: without it (or bootc's) the initramfs cannot set up the deployment, and the fix
+      // would only trade this finding for initramfs-bootc-module.
+      `${KVER_SNIPPET} && dracut --no-hostonly --add ostree --kver "$kver" --reproducible -f /usr/lib/modules/"$kver"/initramfs.img`,
     );
-    if (edit) fixes.push({ title: 'Build /usr/lib/modules/$kver/initramfs.img with dracut', edits: [edit], preferred: true });
+    if (edit)
+      fixes.push({ title: 'Build /usr/lib/modules/$kver/initramfs.img with dracut and the ostree module', edits: [edit], preferred: true });
     report({
       range: k.word.range,
       message: `${k.word.value} is installed but nothing builds /usr/lib/modules/$kver/initramfs.img: run dracut --kver "$kver" with that output path.`,
