@@ -23,6 +23,7 @@ async function until<T>(what: string, fn: () => T | Promise<T>, pred: (v: T) => 
   while (Date.now() < end) {
     last = await fn();
     if (pred(last)) return last;
+    // Poll interval: runs, VM lists and processes have no event this suite can await.
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)?.slice(0, 500)}`);
