@@ -29,7 +29,9 @@ const baseSettings = {
   'bootcLab.vm.memoryMb': 1024,
 };
 
-const qemuRunning = (): string => spawnSync('pgrep', ['-fa', 'qemu-system-x86_64'], { encoding: 'utf8' }).stdout.trim();
+/** This code-server's QEMU (its serial socket lies in the code-server's TMPDIR): others may boot VMs meanwhile. */
+const qemuRunning = (cs: CodeServer): string =>
+  spawnSync('pgrep', ['-fa', `qemu-system-x86_64 .*${cs.tmp}/`], { encoding: 'utf8' }).stdout.trim();
 
 /** `E2E_REPEAT=N` runs every scenario N times in a row, each repetition in a fresh code-server. */
 const REPEAT = Math.max(1, Number(process.env.E2E_REPEAT ?? '1') || 1);
@@ -210,11 +212,11 @@ function scenarios(rep: number): void {
     await cs.command('bootc: Stop VM');
     await cs.until(
       'QEMU gone',
-      () => Promise.resolve(qemuRunning()),
+      () => Promise.resolve(qemuRunning(cs)),
       (t) => t === '',
       60_000,
     );
-    assert.equal(qemuRunning(), '');
+    assert.equal(qemuRunning(cs), '');
     await cs.shot('3-stopped');
   });
 

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BootcLabApi } from '../../client/src/extension';
@@ -129,7 +130,8 @@ async function buildAndBoot(): Promise<void> {
   await vscode.commands.executeCommand('bootc.stopVm');
   await until(
     'QEMU gone',
-    () => spawnSync('pgrep', ['-f', 'qemu-system-x86_64'], { encoding: 'utf8' }).stdout.trim(),
+    // This window's QEMU: its serial socket lies under this host's TMPDIR (others may boot VMs meanwhile).
+    () => spawnSync('pgrep', ['-f', `qemu-system-x86_64 .*${os.tmpdir()}/`], { encoding: 'utf8' }).stdout.trim(),
     (t) => t === '',
     60_000,
   );
