@@ -36,11 +36,7 @@ async function main(): Promise<void> {
       cs.installVsix(vsix);
       await cs.start();
       await cs.open('Containerfile');
-      await cs.until(
-        'problems',
-        () => cs.problems(),
-        (t) => t.includes('package-manager-leftovers'),
-      );
+      await cs.problems('problems', { has: ['package-manager-leftovers'] });
       const text = findLogs(cs.userData)
         .map((f) => fs.readFileSync(f, 'utf8'))
         .join('\n');

@@ -1,6 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  Message,
+  PublishDiagnosticsNotification,
+  TransportKind,
+  type LanguageClientOptions,
+  type PublishDiagnosticsParams,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import { BuildDiagnostics, buildImage, lintBuiltImage, targetFile } from './build';
 import { readConfig } from './config';
 import { RunStore } from './runs';
@@ -40,6 +48,10 @@ function serverSettings(): Record<string, unknown> {
 export interface BootcLabApi {
   runs: RunStore;
   vms: VmManager;
+  /** The document version whose diagnostics VS Code now shows for `uri`, as the server published them. */
+  diagnosticsVersion(uri: vscode.Uri): number | undefined;
+  /** Fires after VS Code has been handed a publication (tests wait on this instead of sleeping). */
+  onDidPublishDiagnostics: vscode.Event<vscode.Uri>;
 }
 
 export function activate(context: vscode.ExtensionContext): BootcLabApi {
@@ -52,6 +64,11 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
     run: { module: serverModule, transport: TransportKind.ipc },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
+  // The client's diagnostics middleware drops the version the server published for; see it on the wire.
+  const received = new Map<string, number | undefined>();
+  const shown = new Map<string, number | undefined>();
+  const published = new vscode.EventEmitter<vscode.Uri>();
+  context.subscriptions.push(published);
   const docsBase = vscode.Uri.file(context.asAbsolutePath(path.join('docs', 'rules'))).toString() + '/';
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
@@ -61,7 +78,25 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/.bootc-lint.{yaml,yml}') },
     initializationOptions: { docsBase, settings: serverSettings() },
     outputChannel: log,
+    connectionOptions: {
+      messageStrategy: {
+        handleMessage: (message, next) => {
+          if (Message.isNotification(message) && message.method === PublishDiagnosticsNotification.method) {
+            const p = message.params as PublishDiagnosticsParams;
+            received.set(vscode.Uri.parse(p.uri).toString(), p.version);
+          }
+          return next(message);
+        },
+      },
+    },
     middleware: {
+      // A newer publication for the same URI cancels an older one still being converted, so the
+      // last version received is the one being shown here.
+      handleDiagnostics: (uri, diags, next) => {
+        next(uri, diags);
+        shown.set(uri.toString(), received.get(uri.toString()));
+        published.fire(uri);
+      },
       didOpen: (doc, next) => {
         firstOpenAt ??= Date.now();
         return next(doc);
@@ -211,7 +246,12 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
     (e: unknown) => log.error(`The language server did not start: ${e instanceof Error ? e.message : String(e)}`),
   );
   log.info(`activated in ${Date.now() - activatedAt} ms`);
-  return { runs, vms: vmManager };
+  return {
+    runs,
+    vms: vmManager,
+    diagnosticsVersion: (uri) => shown.get(uri.toString()),
+    onDidPublishDiagnostics: published.event,
+  };
 }
 
 export async function deactivate(): Promise<void> {

@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureBusyboxBase, requirePodman } from '../integration/base-images';
 import { ensureDebianBase } from '../integration/debian-base';
-import { CodeServer, SHOTS, packageVsix } from './harness';
+import { CodeServer, SHOTS, packageRunner, packageVsix } from './harness';
+import type { E2eDocState } from '../vscode/runner/runner';
 import { makeWorkspace } from './workspace';
-import { ROOT } from './setup';
 
 /**
  * The packaged extension in real VS Code (code-server) driven by headless Chromium. Each scenario
@@ -21,134 +21,185 @@ const baseSettings = {
   'workbench.tips.enabled': false,
   'extensions.ignoreRecommendations': true,
   'terminal.integrated.gpuAcceleration': 'off',
-  'editor.quickSuggestionsDelay': 10,
+  // Suggestions open only on Ctrl+Space: a quick suggestion racing the explicit one once let Enter
+  // insert a newline instead of the snippet.
+  'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
   'bootcLab.lint.debounceMs': 50,
   'bootcLab.build.isolation': ISOLATION,
   'bootcLab.vm.memoryMb': 1024,
 };
 
-const qemuRunning = (): string => spawnSync('pgrep', ['-fa', 'qemu-system-x86_64'], { encoding: 'utf8' }).stdout.trim();
+/** This code-server's QEMU (its serial socket lies in the code-server's TMPDIR): others may boot VMs meanwhile. */
+const qemuRunning = (cs: CodeServer): string =>
+  spawnSync('pgrep', ['-fa', `qemu-system-x86_64 .*${cs.tmp}/`], { encoding: 'utf8' }).stdout.trim();
 
-describe('VS Code end to end (code-server + Chromium)', { timeout: 1_800_000 }, () => {
-  let vsix: string;
-  let ws: string;
-  let cs: CodeServer;
+/** `E2E_REPEAT=N` runs every scenario N times in a row, each repetition in a fresh code-server. */
+const REPEAT = Math.max(1, Number(process.env.E2E_REPEAT ?? '1') || 1);
+const times: { rep: number; scenario: string; ms: number; ok: boolean }[] = [];
 
-  before(async () => {
+/** What the runner extension mirrors from the extension host for one workspace file. */
+function docState(file: string, rel: string): E2eDocState | undefined {
+  try {
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, E2eDocState>)[rel];
+  } catch {
+    return undefined;
+  }
+}
+
+function report(): void {
+  if (times.length === 0) return;
+  const scenarios = [...new Set(times.map((t) => t.scenario))];
+  const lines = [`e2e wall time per scenario (s), ${REPEAT} repetition(s):`];
+  for (const sc of scenarios) {
+    const mine = times.filter((t) => t.scenario === sc);
+    const cells = mine.map((t) => `${(t.ms / 1000).toFixed(1)}${t.ok ? '' : ' FAIL'}`);
+    lines.push(`  ${sc}: ${cells.join(' | ')}  (passed ${mine.filter((t) => t.ok).length}/${mine.length})`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  fs.writeFileSync(path.join(SHOTS, 'times.json'), JSON.stringify(times, null, 2));
+}
+
+let vsix: string;
+let runnerDir: string;
+let runnerVsix: string;
+
+describe('VS Code end to end (code-server + Chromium)', { timeout: REPEAT * 1_800_000 }, () => {
+  before(() => {
     requirePodman();
     ensureBusyboxBase();
     ensureDebianBase();
     fs.rmSync(SHOTS, { recursive: true, force: true });
     vsix = packageVsix();
+    runnerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-runner-'));
+    runnerVsix = packageRunner(runnerDir);
+  });
+
+  after(() => {
+    report();
+    if (runnerDir) fs.rmSync(runnerDir, { recursive: true, force: true });
+  });
+
+  for (let rep = 1; rep <= REPEAT; rep++) describe(`repetition ${rep}/${REPEAT}`, { timeout: 1_800_000 }, () => scenarios(rep));
+});
+
+/** One repetition: a fresh workspace and code-server, every scenario in order. */
+function scenarios(rep: number): void {
+  let ws: string;
+  let cs: CodeServer;
+  const state = path.join(os.tmpdir(), `bootc-lab-e2e-state-${process.pid}-${rep}.json`);
+  const scenario = (name: string, fn: () => Promise<void>): void => {
+    it(name, async () => {
+      const t = Date.now();
+      let ok = false;
+      try {
+        await fn();
+        ok = true;
+      } finally {
+        times.push({ rep, scenario: name.split(' ')[0] ?? name, ms: Date.now() - t, ok });
+      }
+    });
+  };
+
+  before(async () => {
+    const t = Date.now();
     ws = makeWorkspace();
-    cs = new CodeServer(ws, { ...baseSettings, 'security.workspace.trust.enabled': false });
+    cs = new CodeServer(ws, { ...baseSettings, 'security.workspace.trust.enabled': false }, { BOOTC_LAB_E2E_STATE: state });
+    if (REPEAT > 1) cs.shotPrefix = `r${rep}-`;
     const out = cs.installVsix(vsix);
     assert.match(out, /bootc-lab/);
+    cs.installVsix(runnerVsix);
     await cs.start();
+    times.push({ rep, scenario: 'start', ms: Date.now() - t, ok: true });
   });
 
   after(async () => {
     await cs?.stop();
     if (ws) fs.rmSync(ws, { recursive: true, force: true });
+    fs.rmSync(state, { force: true });
   });
 
-  it('1. shows bootc findings in Problems and a lightbulb quick fix removes one', async () => {
+  scenario('1. shows bootc findings in Problems and a lightbulb quick fix removes one', async () => {
     await cs.open('bad/Containerfile');
-    const text = await cs.until(
-      'problems',
-      () => cs.problems(),
-      (t) => t.includes('package-manager-leftovers') && t.includes('systemctl-runtime') && t.includes('ignored-instruction'),
-    );
+    const text = await cs.problems('problems list the bootc findings', {
+      has: ['package-manager-leftovers', 'systemctl-runtime', 'ignored-instruction'],
+    });
     assert.match(text, /package-manager-leftovers/);
     await cs.shot('1-problems');
     // Cursor onto the dnf word of line 2, then the lightbulb menu (Ctrl+.).
     const p = cs.page;
     await p.click('.monaco-editor .view-lines');
-    await p.keyboard.press('Control+G');
-    await p.keyboard.type('2:5');
-    await p.keyboard.press('Enter');
-    await p.keyboard.press('Control+.');
+    await cs.gotoLine(2, 5);
+    await cs.openQuickFix();
     const item = p.locator('.action-widget .monaco-list-row[aria-label="Clean up after dnf in this RUN"]').first();
-    await item.waitFor({ timeout: 20_000 });
+    await cs.waitLocator('quick fix offered', item, 20_000);
     await cs.shot('1-lightbulb');
-    // The menu is keyboard-driven (a pointer block covers it): move the focus to the fix, then Enter.
-    for (let i = 0; i < 10 && !/focused/.test((await item.getAttribute('class')) ?? ''); i++) await p.keyboard.press('ArrowDown');
-    await p.keyboard.press('Enter');
-    const after = await cs.until(
-      'fix applied',
-      () => cs.problems(),
-      (t) => !t.includes('package-manager-leftovers') && t.includes('systemctl-runtime'),
-    );
+    await cs.runAction('Clean up after dnf in this RUN');
+    const after = await cs.problems('problems without the fixed finding', {
+      has: ['systemctl-runtime'],
+      lacks: ['package-manager-leftovers'],
+    });
     assert.ok(!after.includes('package-manager-leftovers'));
-    const editor = (await p.locator('.monaco-editor .view-lines').innerText()).replace(/\u00a0/g, ' ');
-    assert.match(editor.replace(/\s+/g, ' '), /dnf clean all/);
+    await cs.waitText('fix in the editor', '.monaco-editor .view-lines', { has: ['dnf clean all'] });
     await cs.shot('1-fixed');
-    await cs.command('View: Revert File');
-    await cs.command('View: Close All Editors');
+    await cs.revertAndCloseAll();
   });
 
-  it('2. the Debian bootc snippet lints clean', async () => {
+  scenario('2. the Debian bootc snippet lints clean', async () => {
     await cs.open('snippet/Containerfile');
-    const p = cs.page;
-    await p.click('.monaco-editor .view-lines');
-    await p.keyboard.type('bootc-debian', { delay: 20 });
-    await p.keyboard.press('Control+Space');
-    const suggestion = p.locator('.suggest-widget .monaco-list-row').filter({ hasText: 'bootc-debian' }).first();
-    await suggestion.waitFor({ timeout: 20_000 });
-    await p.keyboard.press('Enter');
-    await p.keyboard.press('Escape');
-    // The editor renders spaces as non-breaking spaces.
-    await cs.until(
-      'snippet inserted',
-      async () => (await p.locator('.monaco-editor .view-lines').innerText()).replace(/\u00a0/g, ' '),
-      (t) => t.includes('LABEL containers.bootc=1'),
+    await cs.page.keyboard.type('bootc-debian', { delay: 20 });
+    await cs.page.keyboard.press('Control+Space');
+    await cs.acceptSuggestion('bootc-debian');
+    await cs.waitText('snippet inserted', '.monaco-editor .view-lines', { has: ['LABEL containers.bootc=1'] });
+    // Leave the snippet's first placeholder (its choice list is open).
+    await cs.page.keyboard.press('Escape');
+    // What the editor shows must be the server's answer for this very text: wait for that publication.
+    const doc = await cs.until(
+      'diagnostics published for the snippet version',
+      () => Promise.resolve(docState(state, 'snippet/Containerfile')),
+      (d) => !!d && d.text.includes('LABEL containers.bootc=1') && d.published === d.version,
     );
-    // Give the server a moment to publish, then the file must have no findings at all.
-    await p.waitForTimeout(2000);
-    const problems = await cs.problems();
+    assert.deepEqual(doc?.codes, [], 'the snippet has findings');
+    const problems = await cs.problems('Problems empty', { has: ['No problems have been detected in the workspace'] });
     await cs.shot('2-snippet-clean');
-    assert.match(problems, /No problems have been detected in the workspace/, `Problems should be empty for the snippet: ${problems}`);
-    await cs.command('View: Revert File');
-    await cs.command('View: Close All Editors');
+    assert.match(problems, /No problems have been detected in the workspace/);
+    await cs.revertAndCloseAll();
   });
 
-  it('3. Build & Boot VM from the palette: progress, console login prompt, status bar, results timeline, stop', async () => {
+  scenario('3. Build & Boot VM from the palette: progress, console login prompt, status bar, results timeline, stop', async () => {
     await cs.open('vm/Containerfile');
     const p = cs.page;
     await cs.command('bootc: Build & Boot VM');
-    await p
-      .locator('.notification-toast')
-      .filter({ hasText: /bootc: (building|linting|booting)/ })
-      .first()
-      .waitFor({ timeout: 60_000 });
+    await cs.waitLocator(
+      'build progress notification',
+      p
+        .locator('.notification-toast')
+        .filter({ hasText: /bootc: (building|linting|booting)/ })
+        .first(),
+      60_000,
+    );
     await cs.shot('3-progress');
     // The console terminal shows the guest's login prompt.
-    await cs.until(
-      'console login prompt',
-      async () =>
-        (
-          await p
-            .locator('.terminal-wrapper .xterm-rows, .xterm .xterm-rows')
-            .allInnerTexts()
-            .catch(() => [])
-        ).join('\n'),
-      (t) => /login:/.test(t),
-      400_000,
-    );
+    await cs.waitText('console login prompt', '.terminal-wrapper .xterm-rows, .xterm .xterm-rows', { has: ['login:'] }, 400_000);
     await cs.shot('3-console');
-    const status = await cs.until(
+    await cs.waitLocator(
       'status bar VM',
-      () => p.locator('.statusbar-item').allInnerTexts(),
-      (items) => items.some((t) => /bootc-lab-e2e-vm|vm/.test(t) && /ssh|login|userspace|kernel|initrd|starting/.test(t)),
+      p
+        .locator('.statusbar-item')
+        .filter({ hasText: /vm/ })
+        .filter({ hasText: /ssh|login|userspace|kernel|initrd|starting/ })
+        .first(),
       400_000,
     );
-    assert.ok(status.length > 0);
     // Wait until the boot record is in (the "is up" notification), then the results view.
-    await p
-      .locator('.notification-toast')
-      .filter({ hasText: /is up \(SSH on 127\.0\.0\.1:/ })
-      .first()
-      .waitFor({ timeout: 400_000 });
+    await cs.waitLocator(
+      'VM is up notification',
+      p
+        .locator('.notification-toast')
+        .filter({ hasText: /is up \(SSH on 127\.0\.0\.1:/ })
+        .first(),
+      400_000,
+    );
     await cs.command('bootc: Show Results');
     const results = await cs.until(
       'results timeline',
@@ -161,50 +212,27 @@ describe('VS Code end to end (code-server + Chromium)', { timeout: 1_800_000 }, 
     await cs.command('bootc: Stop VM');
     await cs.until(
       'QEMU gone',
-      () => Promise.resolve(qemuRunning()),
+      () => Promise.resolve(qemuRunning(cs)),
       (t) => t === '',
       60_000,
     );
-    assert.equal(qemuRunning(), '');
+    assert.equal(qemuRunning(cs), '');
     await cs.shot('3-stopped');
   });
 
-  it('5. the extension-host suite (also run by @vscode/test-electron) passes inside code-server', async () => {
+  scenario('5. the extension-host suite (also run by @vscode/test-electron) passes inside code-server', async () => {
     const results = path.join(os.tmpdir(), `bootc-lab-suite-${process.pid}.json`);
     fs.rmSync(results, { force: true });
     const suiteWs = makeWorkspace();
-    const runner = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-runner-'));
     const host = new CodeServer(
       suiteWs,
       { ...baseSettings, 'security.workspace.trust.enabled': false },
       { BOOTC_LAB_SUITE_RESULTS: results },
     );
+    if (REPEAT > 1) host.shotPrefix = `r${rep}-`;
     try {
       host.installVsix(vsix);
-      // code-server only loads extensions it installed itself: pack the runner as a VSIX too.
-      fs.copyFileSync(path.join(ROOT, 'test/vscode/runner/package.json'), path.join(runner, 'package.json'));
-      fs.writeFileSync(path.join(runner, 'README.md'), 'Runs the bootc Lab extension-host suite.\n');
-      fs.writeFileSync(path.join(runner, 'LICENSE'), 'Apache-2.0\n');
-      const b = spawnSync(
-        path.join(ROOT, 'node_modules/.bin/esbuild'),
-        [
-          path.join(ROOT, 'test/vscode/runner/runner.ts'),
-          '--bundle',
-          '--platform=node',
-          '--format=cjs',
-          '--external:vscode',
-          `--outfile=${path.join(runner, 'runner.js')}`,
-        ],
-        { cwd: ROOT, encoding: 'utf8' },
-      );
-      assert.equal(b.status, 0, b.stderr);
-      const pack = spawnSync(
-        path.join(ROOT, 'node_modules/.bin/vsce'),
-        ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', path.join(runner, 'runner.vsix')],
-        { cwd: runner, encoding: 'utf8' },
-      );
-      assert.equal(pack.status, 0, pack.stderr + pack.stdout);
-      host.installVsix(path.join(runner, 'runner.vsix'));
+      host.installVsix(runnerVsix);
       await host.start();
       const text = await host.until(
         'suite results',
@@ -224,29 +252,26 @@ describe('VS Code end to end (code-server + Chromium)', { timeout: 1_800_000 }, 
       );
     } finally {
       await host.stop();
-      for (const p of [results, runner, suiteWs]) fs.rmSync(p, { recursive: true, force: true });
+      for (const p of [results, suiteWs]) fs.rmSync(p, { recursive: true, force: true });
     }
   });
 
-  it('4. restricted mode: diagnostics still appear, building is refused with an explanation', async () => {
+  scenario('4. restricted mode: diagnostics still appear, building is refused with an explanation', async () => {
     const untrusted = new CodeServer(ws, {
       ...baseSettings,
       'security.workspace.trust.enabled': true,
       'security.workspace.trust.startupPrompt': 'never',
       'security.workspace.trust.banner': 'always',
     });
+    if (REPEAT > 1) untrusted.shotPrefix = `r${rep}-`;
     try {
       untrusted.installVsix(vsix);
       await untrusted.start();
       await untrusted.open('bad/Containerfile');
-      await untrusted.until(
-        'problems (restricted)',
-        () => untrusted.problems(),
-        (t) => t.includes('systemctl-runtime'),
-      );
+      await untrusted.problems('problems (restricted)', { has: ['systemctl-runtime'] });
       await untrusted.command('bootc: Build Image');
       const note = untrusted.page.locator('.notification-toast').filter({ hasText: 'untrusted workspace' }).first();
-      await note.waitFor({ timeout: 30_000 });
+      await untrusted.waitLocator('untrusted-workspace notification', note, 30_000);
       assert.match(await note.innerText(), /does not run podman in an untrusted workspace/);
       await untrusted.shot('4-restricted');
       assert.equal(spawnSync('podman', ['image', 'exists', 'localhost/bad:latest']).status, 1, 'nothing was built');
@@ -254,4 +279,4 @@ describe('VS Code end to end (code-server + Chromium)', { timeout: 1_800_000 }, 
       await untrusted.stop();
     }
   });
-});
+}

@@ -19,6 +19,19 @@ async function build(name: string, tag: string, signal?: AbortSignal, onStep?: (
   return { res, model, file };
 }
 
+/** Polls `pgrep -f pattern` until processes are (or are no longer) there; returns its last output. */
+async function pgrepUntil(pattern: string, present: boolean, timeoutMs: number): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const out = spawnSync('pgrep', ['-fa', pattern], { encoding: 'utf8' }).stdout.trim();
+    if ((out !== '') === present) return out;
+    if (Date.now() > end)
+      throw new Error(`${present ? 'no process' : 'still processes'} matching '${pattern}' after ${timeoutMs} ms: ${out}`);
+    // Poll interval: process state has no event to wait on.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('real podman: build, image lint, attribution', { timeout: 300_000 }, () => {
   let report: ImageLintReport;
   let staticLines: Map<string, number[]>;
@@ -193,16 +206,19 @@ describe('real podman: build, image lint, attribution', { timeout: 300_000 }, ()
     const ac = new AbortController();
     let steps = 0;
     const started = Date.now();
-    const { res } = await build('slow', 'localhost/bootc-lab-test-slow:1', ac.signal, () => {
-      if (++steps === 2) setTimeout(() => ac.abort(), 1500);
-    });
-    assert.equal(res.cancelled, true);
-    assert.ok(Date.now() - started < 60_000, 'cancel is prompt');
-    await new Promise((r) => setTimeout(r, 500));
     // The step sleeps for a duration nothing else here uses: `pgrep -f 'sleep 120'` once matched an
     // unrelated shell's `sleep 120` and failed a correct cancel.
-    const ps = spawnSync('pgrep', ['-f', 'sleep 4321'], { encoding: 'utf8' });
-    assert.equal(ps.stdout.trim(), '', `orphan processes: ${ps.stdout}`);
+    const slowStep = 'sleep 4321';
+    let running: Promise<string> | undefined;
+    const { res } = await build('slow', 'localhost/bootc-lab-test-slow:1', ac.signal, () => {
+      // Cancel only once the slow step's process really runs, so the cancel hits a live RUN.
+      if (++steps === 2) running = pgrepUntil(slowStep, true, 60_000).finally(() => ac.abort());
+    });
+    assert.ok(running, 'the build reached its slow step');
+    assert.match(await running, /sleep 4321/, 'the slow step was running when cancelled');
+    assert.equal(res.cancelled, true);
+    assert.ok(Date.now() - started < 90_000, 'cancel is prompt');
+    assert.equal(await pgrepUntil(slowStep, false, 10_000), '', 'no orphan process outlives the cancel');
     assert.deepEqual(leftovers(), before);
     assert.equal(spawnSync('podman', ['image', 'exists', 'localhost/bootc-lab-test-slow:1']).status, 1);
   });

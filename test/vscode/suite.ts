@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BootcLabApi } from '../../client/src/extension';
@@ -23,6 +24,7 @@ async function until<T>(what: string, fn: () => T | Promise<T>, pred: (v: T) => 
   while (Date.now() < end) {
     last = await fn();
     if (pred(last)) return last;
+    // Poll interval: runs, VM lists and processes have no event this suite can await.
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)?.slice(0, 500)}`);
@@ -73,9 +75,17 @@ async function diagnosticsAndQuickFix(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
+async function api(): Promise<BootcLabApi> {
+  const ext = vscode.extensions.getExtension<BootcLabApi>(EXT);
+  const exports = ext?.isActive ? ext.exports : await ext?.activate();
+  if (!exports) throw new Error(`${EXT} is not installed or exports no API`);
+  return exports;
+}
+
 async function snippetLintsClean(): Promise<void> {
   const ext = vscode.extensions.getExtension(EXT);
   check(ext, `${EXT} is not installed`);
+  const lab = await api();
   const snippets = JSON.parse(fs.readFileSync(path.join(ext?.extensionPath ?? '', 'snippets', 'bootc.code-snippets'), 'utf8')) as Record<
     string,
     { body: string[] }
@@ -90,40 +100,42 @@ async function snippetLintsClean(): Promise<void> {
     () => doc.getText(),
     (t) => t.includes('LABEL containers.bootc=1'),
   );
-  // Wait for the server to publish for this version, then there must be nothing.
-  await new Promise((r) => setTimeout(r, 1500));
+  // What VS Code shows must be the server's answer for this very text, then there must be nothing.
+  await until(
+    'diagnostics published for the snippet version',
+    () => [lab.diagnosticsVersion(uri), doc.version],
+    ([shown, version]) => shown === version,
+  );
   check(codes(uri).length === 0, `the snippet has findings: ${codes(uri).join(', ')}`);
   await vscode.commands.executeCommand('workbench.action.files.revert');
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
 async function buildAndBoot(): Promise<void> {
-  const ext = vscode.extensions.getExtension<BootcLabApi>(EXT);
-  const api = ext?.isActive ? ext.exports : await ext?.activate();
-  check(api, 'the extension exports no API');
-  if (!api) return;
+  const lab = await api();
   const uri = vscode.Uri.file(path.join(folder(), 'vm', 'Containerfile'));
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-  const before = new Set(api.runs.all().map((r) => r.id));
+  const before = new Set(lab.runs.all().map((r) => r.id));
   await vscode.commands.executeCommand('bootc.buildAndBootVm', uri);
   const boot = await until(
     'boot record',
-    () => api.runs.all().find((r) => r.kind === 'boot' && !before.has(r.id) && r.status !== 'running'),
+    () => lab.runs.all().find((r) => r.kind === 'boot' && !before.has(r.id) && r.status !== 'running'),
     (r) => !!r,
     600_000,
   );
   check(boot?.status === 'ok', `boot run: ${boot?.status} ${boot?.failure?.message ?? ''}`);
   const states = ((boot?.boot as { states?: { state: string }[] } | undefined)?.states ?? []).map((s) => s.state);
   check(states.includes('login') && states.includes('ssh'), `boot states: ${states.join(',')}`);
-  check(api.vms.list().length === 1, 'the VM is not listed as running');
+  check(lab.vms.list().length === 1, 'the VM is not listed as running');
   await vscode.commands.executeCommand('bootc.stopVm');
   await until(
     'QEMU gone',
-    () => spawnSync('pgrep', ['-f', 'qemu-system-x86_64'], { encoding: 'utf8' }).stdout.trim(),
+    // This window's QEMU: its serial socket lies under this host's TMPDIR (others may boot VMs meanwhile).
+    () => spawnSync('pgrep', ['-f', `qemu-system-x86_64 .*${os.tmpdir()}/`], { encoding: 'utf8' }).stdout.trim(),
     (t) => t === '',
     60_000,
   );
-  check(api.vms.list().length === 0, 'a VM is still listed');
+  check(lab.vms.list().length === 0, 'a VM is still listed');
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
