@@ -72,9 +72,10 @@ export function applyBoot(s: MachineState, kind: BootKind, image: string, imageI
     case 'reboot':
       return { ...s, booted: s.booted ? { ...s.booted, image } : { image, imageId, deployedAt: at }, history };
     case 'rollback':
+      // The deployment keeps the name it was deployed as: a rollback is often booted by image ID.
       return {
         version: 1,
-        booted: s.previous ? { ...s.previous, image } : { image, imageId, deployedAt: at },
+        booted: s.previous ?? { image, imageId, deployedAt: at },
         previous: s.booted,
         history,
       };
