@@ -114,9 +114,17 @@ describe('the machine shim', () => {
   it('is valid POSIX sh and announces what it did in the form the host parses', () => {
     const n = spawnSync('sh', ['-n', shim], { encoding: 'utf8' });
     assert.equal(n.status, 0, n.stderr);
-    assert.match(MACHINE_SHIM, /say "machine state: \$kind \$id\$from"/);
-    const m = SHIM_MARKER.exec(`[  3.1] foo\r\nbootc-lab: machine state: upgrade ${B} from ${A}\r\n`);
-    assert.deepEqual([m?.[1], m?.[2], m?.[3]], ['upgrade', B, A]);
+    // The guest's own line, printed by the shim's say command with sample values, must parse on the host.
+    const sayLine = /^\s*say "machine state: \$kind.*$/m.exec(MACHINE_SHIM)?.[0] ?? 'false';
+    const r = spawnSync('sh', ['-c', `say() { echo "bootc-lab: $*"; }; kind=upgrade id=${B} from=" from ${A}" t=1207; ${sayLine}`], {
+      encoding: 'utf8',
+    });
+    const m = SHIM_MARKER.exec(`[  3.1] foo\r\n${r.stdout.trim()}\r\n`);
+    assert.deepEqual([m?.[1], m?.[2], m?.[3], m?.[4]], ['upgrade', B, A, '12.07']);
+    const up = spawnSync('sh', ['-c', `${/^now_cs\(\) \{[\s\S]*?^\}/m.exec(MACHINE_SHIM)?.[0] ?? ''}\nnow_cs`], { encoding: 'utf8' });
+    const cs = Number(up.stdout.trim());
+    const real = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100;
+    assert.ok(Math.abs(cs - real) < 200, `now_cs ${up.stdout} ${up.stderr} vs /proc/uptime ${real}`);
   });
 
   it('merges /etc the ostree way: local changes, additions and deletions kept, the rest from the new image', () => {

@@ -7,6 +7,8 @@ import { NotFoundError, runChecked, type RunOptions } from '../process/run';
 import { inspectImage, mountImage, unmountImage, type PodmanTarget } from '../podman/podman';
 import { MACHINE_SHIM } from './machine-shim';
 
+const SHIM_HASH = crypto.createHash('sha256').update(MACHINE_SHIM).digest('hex').slice(0, 12);
+
 /** Where disks and kernels are cached, by image ID. */
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -30,8 +32,8 @@ export class ImageNotBootableError extends Error {}
 
 /** A cache entry's key: the image ID fully identifies its content; the version guards format changes. */
 export function quickCacheKey(imageId: string): string {
-  // v2: the root disk carries the machine-state shim (/.bootc-lab).
-  return crypto.createHash('sha256').update(`quick-v2:${imageId}`).digest('hex').slice(0, 32);
+  // v2: the root disk carries the machine-state shim (/.bootc-lab), so a changed shim makes new disks.
+  return crypto.createHash('sha256').update(`quick-v2:${SHIM_HASH}:${imageId}`).digest('hex').slice(0, 32);
 }
 
 /**

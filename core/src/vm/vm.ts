@@ -87,6 +87,8 @@ export interface MachineBoot {
   kind?: BootKind;
   /** The image ID booted before this one (upgrade, rollback). */
   from?: string;
+  /** How long the guest's shim took to set the mounts up (copies and the /etc merge included). */
+  setupSeconds?: number;
   deployments: MachineState;
 }
 
@@ -317,6 +319,7 @@ export class Vm extends EventEmitter {
     if (!ok) return;
     m.kind = ok[1] as BootKind;
     m.from = ok[3];
+    m.setupSeconds = Number(ok[4]);
     m.deployments = applyBoot(m.deployments, m.kind, this.o.image, imageId);
     writeMachineState(m.dir, m.deployments);
     this.emit('machine', m);
