@@ -238,6 +238,12 @@ export class VmManager implements vscode.Disposable {
     const cloudInit = findCloudInit(cfg.cloudInit) ?? (file ? findCloudInit(path.dirname(file.fsPath)) : undefined);
     const machineDir =
       opts.machineDir ?? (cfg.mode === 'quick' && cfg.machineState === 'perContainerfile' ? this.machineDirFor(image, file) : undefined);
+    // One VM per machine: booting a new build of the same Containerfile reboots its machine into it.
+    const clash = machineDir ? this.list().find((v) => v.machineDir === machineDir) : undefined;
+    if (clash) {
+      this.log.info(`Stopping ${clash.vm.id}: ${image} boots with its machine state ${machineDir}`);
+      await this.stop(clash.vm.id);
+    }
     const vm = new Vm({
       image,
       mode: cfg.mode,

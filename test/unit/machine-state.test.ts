@@ -68,18 +68,19 @@ describe('machine state bookkeeping', () => {
     }
   });
 
-  it('locks a state for one VM; a dead owner’s lock is taken over', () => {
+  it('locks a state for one VM, in this process and across processes; a dead owner’s lock is taken over', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-test-life-unit-'));
+    const lock = path.join(dir, 'lock');
     try {
       const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-      fs.writeFileSync(path.join(dir, 'lock'), `${child.stdout}\n`);
+      fs.writeFileSync(lock, `${child.stdout}\n`);
       const release = lockMachine(dir);
-      // Our own process holds it now; another live process's lock is refused.
-      fs.writeFileSync(path.join(dir, 'lock'), `${process.ppid}\n`);
-      assert.throws(() => lockMachine(dir), /in use by another VM/);
-      fs.writeFileSync(path.join(dir, 'lock'), `${process.pid}\n`);
+      assert.equal(fs.readFileSync(lock, 'utf8').trim(), String(process.pid));
+      assert.throws(() => lockMachine(dir), /in use by another VM/, 'a second VM of the same extension host');
       release();
-      assert.equal(fs.existsSync(path.join(dir, 'lock')), false);
+      assert.equal(fs.existsSync(lock), false);
+      fs.writeFileSync(lock, `${process.ppid}\n`);
+      assert.throws(() => lockMachine(dir), /in use by another VM \(process \d+\)/, 'a live process of another CLI');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -108,13 +108,20 @@ export async function openMachine(dir: string, ro: RunOptions = {}, mkfsPath = '
   }
 }
 
+/** States locked by this process (the extension host runs several VMs). */
+const held = new Set<string>();
+
 /** One VM per state at a time: a second would corrupt the state disk. A lock of a dead process is taken over. */
 export function lockMachine(dir: string): () => void {
   const file = path.join(dir, LOCK_FILE);
+  if (held.has(path.resolve(dir)))
+    throw new Error(`The machine state ${dir} is in use by another VM. Stop it first, or use another --state.`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      held.add(path.resolve(dir));
       return () => {
+        held.delete(path.resolve(dir));
         try {
           if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
         } catch {
@@ -124,7 +131,7 @@ export function lockMachine(dir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      if (pid && pid !== process.pid && isAlive(pid))
+      if (pid && isAlive(pid) && pid !== process.pid)
         throw new Error(`The machine state ${dir} is in use by another VM (process ${pid}). Stop it first, or use another --state.`);
       fs.rmSync(file, { force: true });
     }
