@@ -57,7 +57,7 @@ function values(stdout: string): Record<string, string> {
   );
 }
 
-describe('machine lifecycle: v1, upgrade to v2, roll back to v1, one state (TCG here)', { timeout: 3_600_000 }, () => {
+describe('machine lifecycle: v1, upgrade to v2, roll back to v1, one state (TCG here)', { timeout: 5_400_000 }, () => {
   let tmp = '';
   let state = '';
   let id1 = '';
@@ -77,12 +77,12 @@ describe('machine lifecycle: v1, upgrade to v2, roll back to v1, one state (TCG 
         '--exec',
         exec,
         '--timeout',
-        '900',
+        '1500',
         '--memory',
         '1024',
         '--json',
       ],
-      { encoding: 'utf8', timeout: 1_200_000 },
+      { encoding: 'utf8', timeout: 1_800_000 },
     );
     const rec = JSON.parse(r.stdout || '{}') as BootJson;
     assert.equal(r.status, 0, `${image}: ${rec.error ?? r.stderr}\n${rec.consoleTail ?? ''}\n${rec.exec?.stderr ?? ''}`);
