@@ -36,6 +36,9 @@ export async function bootCommand(argv: string[]): Promise<number> {
   const image = positionals[0];
   if (!image || positionals.length > 1) throw new UsageError('boot needs exactly one IMAGE');
   if (values.mode !== 'quick' && values.mode !== 'install') throw new UsageError(`--mode ${values.mode}: expected quick or install`);
+  if (values.state !== undefined && values.mode !== 'quick')
+    throw new UsageError('--state works with --mode quick (an install-mode VM keeps its state on its own disk)');
+  if (values.state === '') throw new UsageError('--state needs a directory');
   const wait = values.wait ?? (values.exec ? 'ssh' : 'login');
   if (wait !== 'login' && wait !== 'ssh') throw new UsageError(`--wait ${wait}: expected login or ssh`);
   if (values.exec && wait !== 'ssh') throw new UsageError('--exec needs --wait ssh');
@@ -60,9 +63,6 @@ export async function bootCommand(argv: string[]): Promise<number> {
       );
     }
   }
-  if (values.state !== undefined && values.mode !== 'quick')
-    throw new UsageError('--state works with --mode quick (an install-mode VM keeps its state on its own disk)');
-  if (values.state === '') throw new UsageError('--state needs a directory');
   const cloudInit = values['cloud-init'] ? findCloudInit(values['cloud-init']) : undefined;
   if (values['cloud-init'] && !cloudInit) throw new UsageError(`--cloud-init ${values['cloud-init']}: no user-data file there`);
   const vm = new Vm({
