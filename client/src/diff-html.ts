@@ -1,7 +1,7 @@
 import type { ImageDiff } from '../../core/src/image/diff';
 import { describeChange, GROUP_TITLES } from '../../core/src/image/diff-text';
 import type { PathGroup } from '../../core/src/image/tree-diff';
-import { bytes, esc } from './results-html';
+import { bytes, esc } from './html';
 
 const MARK = { added: '+', removed: '−', modified: '~' } as const;
 

@@ -1,13 +1,13 @@
 import type { BootRecord } from '../../core/src/vm/vm';
+import type { ImageDiff } from '../../core/src/image/diff';
+import { diffSection } from './diff-html';
+import { bytes, esc } from './html';
 import type { RunRecord } from './runs';
 
-/** Everything the results page shows; built here, rendered as static HTML with inline SVG charts. */
-export const esc = (s: string | number | undefined | null): string =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+// Everything the results page shows: built here, rendered as static HTML with inline SVG charts.
+export { bytes, esc };
 
 const secs = (ms?: number): string => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
-export const bytes = (n?: unknown): string =>
-  typeof n === 'number' ? (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GiB` : `${(n / 1024 ** 2).toFixed(0)} MiB`) : '–';
 
 function bars(items: { label: string; value: number; line?: number }[], unit = 's'): string {
   if (items.length === 0) return '<p class="muted">No data.</p>';
@@ -103,8 +103,8 @@ function upgradeSection(r: RunRecord): string {
   const id = (x: { image: string; imageId: string }): string => `${esc(x.image)} (${esc(x.imageId.slice(0, 12))})`;
   const diff =
     u.diff === undefined
-      ? '<p class="muted">No image diff for this upgrade (the diff module is not available).</p>'
-      : `<pre>${esc(JSON.stringify(u.diff, null, 2))}</pre>`;
+      ? '<p class="muted">No image diff for this upgrade (see the bootc Lab log for why).</p>'
+      : diffSection(u.diff as ImageDiff);
   const before = u.before ? timeline(u.before) : '<p class="muted">No earlier boot recorded.</p>';
   const after = r.boot ? timeline(r.boot) : '<p class="muted">Not booted.</p>';
   return `<h3>${u.action === 'upgrade' ? 'Upgrade' : 'Rollback'}: ${id(u.from)} → ${id(u.to)}</h3>${diff}<div class="sidebyside"><div><h4>Before</h4>${before}</div><div><h4>After</h4>${after}</div></div>`;

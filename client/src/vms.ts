@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { diffImages, type ImageDiff } from '../../core/src/image/diff';
 import { inspectImage } from '../../core/src/podman/podman';
 import { findCloudInit } from '../../core/src/vm/cloud-init';
 import { describeDeployments, readMachineState, shortId } from '../../core/src/vm/machine-state';
@@ -116,12 +117,30 @@ export interface BootOptions {
 }
 
 /**
- * The image diff of an upgrade (issue 10 §2) is written separately as core/src/image/diff.ts. Once that
- * module exists, call its two-image diff here and return its result: the upgrade record and the
- * results view show it. Until then an upgrade records no diff.
+ * What the upgrade changes, compared before the reboot (bootc-lab diff). A failed diff must not block the
+ * upgrade itself: it is logged and the record says there is none.
  */
-function upgradeDiff(_from: { image: string; imageId: string }, _to: { image: string; imageId: string }): Promise<unknown> {
-  return Promise.resolve(undefined);
+async function upgradeDiff(
+  from: { image: string; imageId: string },
+  to: { image: string; imageId: string },
+  file: vscode.Uri | undefined,
+  log: vscode.LogOutputChannel,
+): Promise<ImageDiff | undefined> {
+  const podman = readConfig(file);
+  try {
+    return await diffImages({
+      oldImage: from.imageId,
+      newImage: to.imageId,
+      file: file?.fsPath,
+      podmanPath: podman.podmanPath,
+      connection: podman.connection,
+      remote: podman.remote,
+      log: (l) => log.info(l),
+    });
+  } catch (e) {
+    log.warn(`No image diff for the upgrade: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
 }
 
 /** Running VMs, their status bar item, console and SSH terminals, and clean-up on stop or exit. */
@@ -206,12 +225,12 @@ export class VmManager implements vscode.Disposable {
     if (this.installMode(file)) return r;
     const machineDir = r?.machineDir ?? this.machineDirFor(image, file);
     const booted = readMachineState(machineDir).booted;
-    const to = { image, imageId: (await inspectImage({}, image)).Id };
+    const to = { image, imageId: (await inspectImage(readConfig(file), image)).Id };
     if (booted?.imageId === to.imageId) {
       void vscode.window.showInformationMessage(`bootc: the VM already runs this build of ${image} (${shortId(to.imageId)}).`);
       return r;
     }
-    const diff = booted ? await upgradeDiff(booted, to) : undefined;
+    const diff = booted ? await upgradeDiff(booted, to, file, this.log) : undefined;
     const before = r?.record as unknown as Record<string, unknown> | undefined;
     if (r) await this.stop(r.vm.id);
     return this.boot(image, file, {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { summarize, type ImageDiff } from '../../core/src/image/diff';
 import { describe, it } from 'node:test';
 import { compareSection, markdownOf, resultsHtml } from '../../client/src/results-html';
 import type { RunRecord } from '../../client/src/runs';
@@ -68,7 +69,7 @@ describe('results page', () => {
 });
 
 describe('results view: an upgrade record', () => {
-  it('shows from → to, the machine-state verdict, no diff until the diff module is wired, and both timelines side by side', () => {
+  it('shows from → to, the machine-state verdict, no diff when none was made, and both timelines side by side', () => {
     const before = {
       ...(boot.boot ?? {}),
       states: [
@@ -95,5 +96,41 @@ describe('results view: an upgrade record', () => {
     const side = /<div class="sidebyside">([\s\S]*?)<\/div><\/div>/.exec(html)?.[1] ?? '';
     assert.match(side, /Before<\/h4>[\s\S]*ssh 41\.5 s/);
     assert.match(html, /After<\/h4>[\s\S]*ssh 20\.5 s/);
+  });
+  it('shows the image diff of the upgrade, /var warnings first, when one was made', () => {
+    const diff = {
+      old: { image: 'localhost/x:1', id: 'a'.repeat(64), size: 1 },
+      new: { image: 'localhost/x:2', id: 'b'.repeat(64), size: 2 },
+      files: [{ path: '/var/lib/app/seed', kind: 'modified', group: 'var', type: 'file', size: 8, oldSize: 8, differences: ['content'] }],
+      summary: summarize([
+        { path: '/var/lib/app/seed', kind: 'modified', group: 'var', type: 'file', size: 8, oldSize: 8, differences: ['content'] },
+      ]),
+      varWarnings: [
+        { path: '/var/lib/app/seed', kind: 'modified', message: 'seed changed in /var', line: 4, column: 1, attributedTo: 'instruction' },
+      ],
+      packages: { manager: 'none', added: [], removed: [], changed: [], oldCount: 0, newCount: 0 },
+      kernel: { old: [], new: [] },
+      kargs: { old: [], new: [], added: [], removed: [], errors: [] },
+      access: 'mount',
+      attribution: 'layers',
+      walk: 'layers',
+      stats: { oldEntries: 1, newEntries: 1, filesRead: 0, bytesRead: 0 },
+      timings: { rootfsMs: 1, treeMs: 1, totalMs: 2 },
+    } as unknown as ImageDiff;
+    const up: RunRecord = {
+      ...boot,
+      id: 'boot-3',
+      upgrade: {
+        action: 'upgrade',
+        from: { image: 'localhost/x:1', imageId: 'a'.repeat(64) },
+        to: { image: 'localhost/x:2', imageId: 'b'.repeat(64) },
+        machineDir: '/m/x',
+        diff,
+      },
+    };
+    const html = resultsHtml({ runs: [up], selected: up.id, cspSource: 'x', nonce: 'n' });
+    assert.doesNotMatch(html, /No image diff for this upgrade/);
+    assert.match(html, /<h2>Upgrade: localhost\/x:1 → localhost\/x:2<\/h2>/);
+    assert.match(html, /seed changed in \/var/);
   });
 });
