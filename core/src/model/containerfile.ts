@@ -1,76 +1,17 @@
-import { Add, Arg, Copy, Env, From, Run, type Dockerfile, type Flag, type Heredoc, type Instruction } from 'dockerfile-ast';
+import { Add, Arg, Copy, Env, From, Run, type Flag, type Heredoc, type Instruction } from 'dockerfile-ast';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position, Range } from 'vscode-languageserver-types';
 import { extractCommands } from '../shell/commands';
 import { parseDockerfile } from './ast';
-import { classifyImage, type BaseFamily, type BaseKind } from './base-images';
-import { fileEffects, type DocCommand, type DocWord, type RemoveEffect, type WriteEffect } from './effects';
-import { kernelPackages, packageEffect, userEffect, type PackageEffect, type UserEffect } from './packages';
+import { classifyImage, type BaseKind } from './base-images';
+import { fileEffects, type DocWord } from './effects';
+import { kernelPackages, packageEffect, userEffect } from './packages';
 import { shippedList } from './indexes';
 import { resolvePath } from './paths';
 import { buildShellSource, type ShellSource } from './shell-source';
+import type { CachedAnalysis, ContainerfileModel, InstructionInfo, Stage } from './types';
 
-export interface Mount {
-  type: string;
-  target?: string;
-  flag: Flag;
-}
-
-export interface InstructionInfo {
-  ins: Instruction;
-  keyword: string;
-  /** Position in the whole file. */
-  index: number;
-  stage: Stage;
-  range: Range;
-  /** First line only, for diagnostics about the instruction as a whole. */
-  headRange: Range;
-  workdir: string;
-  mounts: Mount[];
-  commands: DocCommand[];
-  writes: WriteEffect[];
-  removes: RemoveEffect[];
-  packages: PackageEffect[];
-  users: UserEffect[];
-  /** Heredoc bodies of this instruction. */
-  heredocs: Heredoc[];
-}
-
-export interface Stage {
-  index: number;
-  name?: string;
-  from: From;
-  fromInfo?: InstructionInfo;
-  /** The image reference with global ARG defaults substituted. */
-  image: string;
-  imageRange: Range;
-  baseKind: BaseKind;
-  family?: BaseFamily;
-  parent?: Stage;
-  instructions: InstructionInfo[];
-  final: boolean;
-  /** Part of the final image: the final stage and the stages it is built `FROM`. */
-  shipped: boolean;
-}
-
-export interface ContainerfileModel {
-  uri: string;
-  text: string;
-  doc: TextDocument;
-  ast: Dockerfile;
-  stages: Stage[];
-  instructions: InstructionInfo[];
-  finalStage?: Stage;
-  /** Global ARG defaults (before the first FROM). */
-  globalArgs: Map<string, string>;
-  /** The file looks like a bootc image (used when detection is `auto`). */
-  bootcSignals: string[];
-  /** Per-instruction analyses of this model, offered to the next model of the same document. */
-  analysisCache: Map<string, CachedAnalysis>;
-  previous?: Map<string, CachedAnalysis>;
-}
-
-export type CachedAnalysis = Pick<InstructionInfo, 'mounts' | 'commands' | 'writes' | 'removes' | 'packages' | 'users' | 'heredocs'>;
+export type { CachedAnalysis, ContainerfileModel, InstructionInfo, Mount, Stage } from './types';
 
 function flagsOf(ins: Instruction): Flag[] {
   const f = (ins as unknown as { getFlags?: () => Flag[] }).getFlags;
