@@ -1,5 +1,5 @@
 import { forgetLastParse } from '../model/ast';
-import { buildModel, type CachedAnalysis, type ContainerfileModel } from '../model/containerfile';
+import { buildModel, rootStage, type CachedAnalysis, type ContainerfileModel } from '../model/containerfile';
 import { initShellParser } from '../shell/parser';
 import { DEFAULT_CONFIG, type LintConfig } from './config';
 import type { BuildContext, Finding, Rule, RuleMeta } from './rule';
@@ -22,6 +22,8 @@ export interface LintResult {
   findings: Finding[];
   /** bootc rules ran (the file looks like a bootc image, or detection is `always`). */
   bootc: boolean;
+  /** The final image's base as written, when build-arg defaults do not resolve it (detection then used the rest of the file). */
+  unresolvedBase?: string;
 }
 
 export const NO_CONTEXT: BuildContext = { read: () => undefined };
@@ -39,6 +41,16 @@ export const ENGINE_RULES: RuleMeta[] = [
     why: 'Real Containerfiles are a few kilobytes. A file this large is almost certainly generated or not a Containerfile; analysing it would make the editor unresponsive. Split it, or lint it in CI with `bootc-lab lint`, which has the same limit.',
     bad: '',
     good: '',
+  },
+  {
+    id: 'unresolved-base',
+    severity: 'info',
+    category: 'integration',
+    description: "The final image's FROM uses a build argument with no default, so its base image is unknown to the linter.",
+    fixable: false,
+    why: 'Which rules apply depends on the base: a bootc base already has a kernel, a bootc label and links into /var; a plain distribution image has none of them. When the FROM of the final image is `${BASE_IMAGE}` with no default for `BASE_IMAGE` (the value comes from `--build-arg` in CI), bootc Lab cannot know the base, decides whether the file is a bootc image from the rest of it (bootc commands, a kernel install, bootc paths, `bootc container lint`), and does not apply the rules that need to know the base. Give the ARG a default (`ARG BASE_IMAGE=quay.io/fedora/fedora-bootc`) to lint against it.',
+    bad: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}:42\nRUN bootc container lint',
+    good: 'ARG BASE_IMAGE=quay.io/fedora/fedora-bootc\nFROM ${BASE_IMAGE}:42\nRUN bootc container lint',
   },
 ];
 
@@ -88,6 +100,17 @@ export function lintModel(model: ContainerfileModel, opts: LintOptions = {}): Li
       }
     }
   }
+  const root = rootStage(model);
+  const unresolvedBase = root?.unresolved ? root.image : undefined;
+  if (root && unresolvedBase !== undefined) {
+    raw.push({
+      rule: 'unresolved-base',
+      severity: 'info',
+      source: 'containerfile',
+      range: root.imageRange,
+      message: `${unresolvedBase} cannot be resolved from the ARG defaults, so the base image is unknown: bootc detection used the rest of the file (${model.bootcSignals.length ? model.bootcSignals.join(', ') : 'no bootc signals: bootc rules off'}). Give the ARG a default to lint against that base.`,
+    });
+  }
   if (config.syntax) raw.push(...syntaxFindings(model.text));
   // The shared parse is only for validate(); do not keep a large tree alive after it.
   forgetLastParse();
@@ -100,5 +123,5 @@ export function lintModel(model: ContainerfileModel, opts: LintOptions = {}): Li
     if (isSuppressed(model, sup, f.rule, f.range.start.line)) continue;
     findings.push(setting ? { ...f, severity: setting } : f);
   }
-  return { model, findings: findings.sort(byPosition), bootc };
+  return { model, findings: findings.sort(byPosition), bootc, unresolvedBase };
 }

@@ -14,7 +14,8 @@ export function kernelInstalls(model: ContainerfileModel): KernelInstall[] {
   const out: KernelInstall[] = [];
   for (const info of shippedInstructions(model)) {
     for (const pkg of info.packages) {
-      if (pkg.op !== 'install' && pkg.op !== 'upgrade' && pkg.op !== 'swap') continue;
+      // `pacman -Syu linux` installs as it upgrades.
+      if (pkg.op !== 'install' && pkg.op !== 'upgrade' && pkg.op !== 'swap' && pkg.op !== 'upgrade-all') continue;
       const words = kernelPackages(pkg);
       const first = words[0];
       if (first) out.push({ info, pkg, word: first });

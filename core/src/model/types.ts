@@ -47,6 +47,8 @@ export interface Stage {
   baseKind: BaseKind;
   family?: BaseFamily;
   parent?: Stage;
+  /** The image reference still holds a variable no ARG default resolves (`FROM ${BASE}` with `ARG BASE`). */
+  unresolved: boolean;
   instructions: InstructionInfo[];
   final: boolean;
   /** Part of the final image: the final stage and the stages it is built `FROM`. */

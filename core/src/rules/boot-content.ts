@@ -2,7 +2,7 @@ import { appendToRun, lasting, mountCovers, removedLater, shippedWrites } from '
 import { defineRule, type Fix } from '../lint/rule';
 import { shippedInstructions } from '../model/containerfile';
 import { isUnder } from '../model/paths';
-import { BOOT_KERNEL_FAMILIES, kernelPackages } from '../model/packages';
+import { kernelFillsBoot, kernelPackages } from '../model/packages';
 
 export default defineRule({
   meta: {
@@ -30,7 +30,7 @@ export default defineRule({
     const infos = shippedInstructions(model);
     for (const info of infos) {
       for (const p of info.packages) {
-        if (p.op !== 'install' || !BOOT_KERNEL_FAMILIES.includes(p.family)) continue;
+        if ((p.op !== 'install' && p.op !== 'upgrade-all') || !kernelFillsBoot(p)) continue;
         const kernels = kernelPackages(p);
         const first = kernels[0];
         if (!first) continue;
