@@ -51,10 +51,33 @@ export function copiesWholeRoot(model: ContainerfileModel): boolean {
   );
 }
 
-/** The final image starts from a base that has no kernel and is not a bootc image. */
+/** Packages only the author of a bootc base installs: a derived image gets them from its base. */
+const BASE_BUILDING = /^(bootc|ostree|dracut|rpm-ostree)$/;
+
+/**
+ * The file installs what makes a bootc base (a kernel, bootc, ostree, dracut) into the final image,
+ * so a base the family table does not know is taken for an ordinary distribution image.
+ */
+function buildsBootcBase(model: ContainerfileModel): boolean {
+  return shippedInstructions(model).some((i) =>
+    i.packages.some(
+      (p) =>
+        (p.op === 'install' || p.op === 'upgrade-all') &&
+        (kernelPackages(p).length > 0 || p.packages.some((w) => BASE_BUILDING.test(w.value))),
+    ),
+  );
+}
+
+/**
+ * The final image starts from a base that has no kernel and is not a bootc image: a known distribution
+ * image, scratch, or an unknown image the file turns into a bootc base. A FROM that ARG defaults do not
+ * resolve is never assumed to be one (it is usually a bootc base chosen with --build-arg).
+ */
 export function nonBootcRoot(model: ContainerfileModel): boolean {
   const root = rootStage(model);
-  return !!root && (root.baseKind === 'non-bootc' || root.baseKind === 'scratch');
+  if (!root) return false;
+  if (root.baseKind === 'non-bootc' || root.baseKind === 'scratch') return true;
+  return root.baseKind === 'unknown' && !root.unresolved && buildsBootcBase(model);
 }
 
 export const KVER_SNIPPET = 'kver=$(ls /usr/lib/modules | head -n 1)';

@@ -255,13 +255,21 @@ function analyseRun(model: ContainerfileModel, info: InstructionInfo, vars: Read
         order: base + c.order,
         swallowed: c.swallowed,
         piped: c.piped,
+        scope: c.scope,
         redirects: c.redirects.map((r) => ({ op: r.op, target: r.target ? w(r.target) : undefined })),
         heredocs: c.heredocs.map((h) => ({ text: h.text, range: map(h.start, h.end), target: h.target ? w(h.target) : undefined })),
       });
     }
   }
+  const cwds = new Map<string, string>();
   for (const c of info.commands) {
-    for (const e of fileEffects(c, info.workdir)) {
+    const cwd = cwdOf(cwds, c.scope, info.workdir);
+    if (c.name === 'cd' || c.name === 'pushd') {
+      const dir = c.args.find((a) => !a.value.startsWith('-'));
+      // `cd` alone goes to $HOME, root's in a build; `cd $(…)` stays unknown, a pattern like the rest.
+      cwds.set(c.scope, dir ? resolvePath(dir.value, cwd) : '/root');
+    }
+    for (const e of fileEffects(c, cwd)) {
       if (e.kind === 'write') info.writes.push(e);
       else info.removes.push(e);
     }
@@ -281,6 +289,15 @@ function analyseRun(model: ContainerfileModel, info: InstructionInfo, vars: Read
       info.users.push(u);
       if (u.home) info.writes.push({ kind: 'write', path: resolvePath(u.home), range: u.range, via: 'useradd', order: c.order });
     }
+  }
+}
+
+/** The directory a command runs in: the last `cd` of its scope or of the nearest enclosing one. */
+function cwdOf(cwds: Map<string, string>, scope: string, workdir: string): string {
+  for (let s = scope; ; s = s.slice(0, s.lastIndexOf('/'))) {
+    const d = cwds.get(s);
+    if (d !== undefined) return d;
+    if (s === '') return workdir;
   }
 }
 

@@ -18,13 +18,17 @@ export default defineRule({
   check({ model, report }) {
     for (const pw of shippedWrites(model)) {
       const p = pw.write.path;
-      if (!isUnder(p, '/boot') || p === '/boot') continue;
+      // /boot itself may exist (bootc wants it, empty); a copy or move *into* it adds content.
+      const into = pw.write.intoDirectory === true && (pw.write.sources?.length ?? 0) > 0;
+      if (!isUnder(p, '/boot') || (p === '/boot' && !into)) continue;
       // Sealed composefs UKIs are the one thing bootc expects in /boot.
       if (/^\/boot\/EFI\/Linux\/[^/]+\.efi$/.test(p)) continue;
       if (!lasting(model, pw)) continue;
+      const first = pw.write.sources?.[0]?.value.replace(/\/+$/, '').split('/').pop();
+      const shown = p === '/boot' && first ? `/boot/${first}` : p;
       report({
         range: pw.write.range,
-        message: `${p} is in /boot, which bootc manages and mounts over at runtime: this content is hidden. Keep the kernel and initramfs in /usr/lib/modules/$kver/.`,
+        message: `${shown} is in /boot, which bootc manages and mounts over at runtime: this content is hidden. Keep the kernel and initramfs in /usr/lib/modules/$kver/.`,
       });
     }
     const infos = shippedInstructions(model);

@@ -21,7 +21,9 @@ export default defineRule({
       if (kernelLayout(k.pkg) !== 'boot' || k.pkg.op === 'upgrade') continue;
       const src = k.pkg.family === 'pacman' ? `/boot/vmlinuz-${k.word.value}` : '/boot/vmlinuz-"$kver"';
       const fixes: Fix[] = [];
-      const edit = appendToRun(model, k.info, `${KVER_SNIPPET} && cp ${src} /usr/lib/modules/"$kver"/vmlinuz`);
+      // Azure Linux leaves a symlink to /boot there: replace it rather than write through it.
+      const cp = k.pkg.manager === 'tdnf' ? 'cp --remove-destination' : 'cp';
+      const edit = appendToRun(model, k.info, `${KVER_SNIPPET} && ${cp} ${src} /usr/lib/modules/"$kver"/vmlinuz`);
       if (edit) fixes.push({ title: 'Copy the kernel to /usr/lib/modules/$kver/vmlinuz', edits: [edit], preferred: true });
       report({
         range: k.word.range,

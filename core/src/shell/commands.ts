@@ -42,6 +42,11 @@ export interface SimpleCommand {
   swallowed: boolean;
   /** Reads its stdin from a pipe (`echo x | passwd`). */
   piped: boolean;
+  /**
+   * The subshells it runs in, outermost first (`''` at the top level, `'/2'` inside the second
+   * subshell): a `cd` changes the directory of later commands in its own scope and the scopes inside it.
+   */
+  scope: string;
 }
 
 const WRAPPERS = new Set(['sudo', 'exec', 'command', 'nohup', 'time', 'nice', 'ionice', 'chronic']);
@@ -88,6 +93,7 @@ interface Ctx {
   piped: boolean;
   /** Command-substitution depth, so redirects attach to commands of the same level. */
   level: number;
+  scope: string;
 }
 
 interface Walk {
@@ -96,6 +102,8 @@ interface Walk {
   errexit: boolean;
   base: number;
   levels: number[];
+  /** Subshells seen so far, to name scopes. */
+  scopes: { n: number };
 }
 
 function redirectOf(r: Node): { redirect?: Redirect; heredoc?: HeredocData } {
@@ -120,11 +128,11 @@ function redirectOf(r: Node): { redirect?: Redirect; heredoc?: HeredocData } {
 export function extractCommands(text: string): SimpleCommand[] {
   const hit = commandCache.get(text);
   if (hit) return hit;
-  const w: Walk = { out: [], errexit: false, base: 0, levels: [] };
+  const w: Walk = { out: [], errexit: false, base: 0, levels: [], scopes: { n: 0 } };
   const tree = parseShell(text);
   const cursor = tree.rootNode.walk();
   try {
-    walkTree(cursor, w, { swallowed: false, piped: false, level: 0 });
+    walkTree(cursor, w, { swallowed: false, piped: false, level: 0, scope: '' });
   } finally {
     cursor.delete();
     tree.delete();
@@ -166,7 +174,7 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
     descend(
       cursor,
       w,
-      () => ({ ...ctx, swallowed: true, level: ctx.level + 1 }),
+      () => ({ ...ctx, swallowed: true, level: ctx.level + 1, scope: `${ctx.scope}/${++w.scopes.n}` }),
       (t) =>
         t === 'command_substitution' ||
         t === 'process_substitution' ||
@@ -178,7 +186,13 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
   }
   if (type === 'heredoc_body' || type === 'comment' || !cursor.nodeIsNamed) return;
   if (type === 'command_substitution' || type === 'process_substitution') {
-    descend(cursor, w, () => ({ swallowed: true, piped: false, level: ctx.level + 1 }));
+    const scope = `${ctx.scope}/${++w.scopes.n}`;
+    descend(cursor, w, () => ({ swallowed: true, piped: false, level: ctx.level + 1, scope }));
+    return;
+  }
+  if (type === 'subshell') {
+    const scope = `${ctx.scope}/${++w.scopes.n}`;
+    walkSequence(cursor, w, { ...ctx, scope });
     return;
   }
   if (type === 'negated_command') {
@@ -239,16 +253,21 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
     return;
   }
   if (SEQUENCES.has(type)) {
-    const node = cursor.currentNode;
-    const statements = node.namedChildren.filter((c): c is Node => c !== null && !NOT_STATEMENTS.has(c.type));
-    const lastId = statements[statements.length - 1]?.id;
-    descend(cursor, w, () => {
-      const isLast = cursor.nodeId === lastId;
-      return isLast || w.errexit ? ctx : { ...ctx, swallowed: true };
-    });
+    walkSequence(cursor, w, ctx);
     return;
   }
   descend(cursor, w, () => ctx);
+}
+
+/** Statements of a sequence: only the last one's status counts, unless `set -e` is on. */
+function walkSequence(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
+  const node = cursor.currentNode;
+  const statements = node.namedChildren.filter((c): c is Node => c !== null && !NOT_STATEMENTS.has(c.type));
+  const lastId = statements[statements.length - 1]?.id;
+  descend(cursor, w, () => {
+    const isLast = cursor.nodeId === lastId;
+    return isLast || w.errexit ? ctx : { ...ctx, swallowed: true };
+  });
 }
 
 /** Walks the children of the cursor's node with a context chosen per child. */
@@ -274,7 +293,11 @@ function toCommand(node: Node, w: Walk, ctx: Ctx): SimpleCommand | undefined {
     const prog = head.value.split('/').pop() ?? head.value;
     if (WRAPPERS.has(prog)) {
       words = words.slice(1);
-      while (words[0] && words[0].value.startsWith('-')) words = words.slice(1);
+      while (words[0] && words[0].value.startsWith('-')) {
+        // `sudo -u app podman …`, `nice -n 10 make`: these options take the next word.
+        const takesValue = /^-[ugCDhpRrTtUn]$/.test(words[0].value) && (prog === 'sudo' || prog === 'nice' || prog === 'ionice');
+        words = words.slice(takesValue ? 2 : 1);
+      }
     } else if (prog === 'env') {
       words = words.slice(1);
       while (words[0] && (words[0].value.startsWith('-') || /^\w+=/.test(words[0].value))) words = words.slice(1);
@@ -308,6 +331,7 @@ function toCommand(node: Node, w: Walk, ctx: Ctx): SimpleCommand | undefined {
     order: 0,
     swallowed: ctx.swallowed,
     piped: ctx.piped,
+    scope: ctx.scope,
   };
 }
 
@@ -318,11 +342,11 @@ function nested(cmd: SimpleCommand, w: Walk, ctx: Ctx): void {
   const script = i >= 0 ? cmd.args[i + 1] : undefined;
   if (!script || script.dynamic) return;
   const quoteShift = script.end - script.start > script.value.length ? 1 : 0;
-  const inner: Walk = { out: w.out, errexit: false, base: script.start + quoteShift, levels: w.levels };
+  const inner: Walk = { out: w.out, errexit: false, base: script.start + quoteShift, levels: w.levels, scopes: w.scopes };
   const tree = parseShell(script.value);
   const cursor = tree.rootNode.walk();
   try {
-    walkTree(cursor, inner, { swallowed: ctx.swallowed, piped: false, level: ctx.level });
+    walkTree(cursor, inner, { swallowed: ctx.swallowed, piped: false, level: ctx.level, scope: `${ctx.scope}/${++w.scopes.n}` });
   } finally {
     cursor.delete();
     tree.delete();
