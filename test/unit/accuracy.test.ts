@@ -161,3 +161,37 @@ describe('kernel packages by distribution', () => {
     });
   }
 });
+
+describe('no error on files that boot', () => {
+  const errors = async (text: string): Promise<string[]> =>
+    (await lintText(text, 'file:///x/Containerfile')).findings.filter((f) => f.severity === 'error').map((f) => f.rule);
+
+  it('a kernel installed or copied by a script the file runs is not "missing" or "misplaced"', async () => {
+    const ctx = 'FROM scratch AS ctx\nCOPY build_files /\n';
+    assert.deepEqual(
+      await errors(
+        `${ctx}FROM docker.io/library/debian:trixie\nLABEL containers.bootc=1\nRUN --mount=type=bind,from=ctx,source=/,target=/ctx /ctx/kernel.sh\nRUN bootc container lint\n`,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await errors(
+        'FROM docker.io/library/debian:trixie\nLABEL containers.bootc=1\nCOPY kernel.sh /tmp/\nRUN apt-get install -y linux-image-amd64 && bash /tmp/kernel.sh\nRUN bootc container lint\n',
+      ),
+      [],
+    );
+    // Without the script, both are real.
+    assert.deepEqual(await errors('FROM docker.io/library/debian:trixie\nLABEL containers.bootc=1\nRUN bootc container lint\n'), [
+      'kernel-missing',
+    ]);
+  });
+
+  it('/ostree may link to /sysroot/ostree written absolute', async () => {
+    assert.deepEqual(await errors('FROM quay.io/fedora/fedora-bootc:42\nRUN rm -rf /ostree && ln -s /sysroot/ostree /ostree\n'), []);
+  });
+
+  it('pacman -S --clean is a clean-up, not an install', () => {
+    const c = buildModel('FROM scratch\nRUN pacman -S --clean --noconfirm\n').instructions.at(-1)?.commands[0];
+    assert.equal(c && packageEffect(c)?.op, 'clean');
+  });
+});

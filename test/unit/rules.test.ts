@@ -113,11 +113,16 @@ const TABLES: Record<string, Table> = {
     ],
   },
   'forbidden-path': {
-    valid: [`${DEBIAN}RUN mkdir -p /sysroot && ln -s sysroot/ostree /ostree`, `${FEDORA}RUN make 2>/dev/null >/dev/stderr`],
+    valid: [
+      `${DEBIAN}RUN mkdir -p /sysroot && ln -s sysroot/ostree /ostree`,
+      // Resolves to the same directory on the booted system; custom-base recipes write both forms.
+      `${DEBIAN}RUN mkdir -p /sysroot && ln -s /sysroot/ostree /ostree`,
+      `${FEDORA}RUN make 2>/dev/null >/dev/stderr`,
+    ],
     invalid: [
       { code: `${FEDORA}RUN echo 1 > «/proc/sys/net/ipv4/ip_forward»` },
       { code: `${FEDORA}COPY x «/sysroot/x»` },
-      { code: `${FEDORA}RUN ln -s /sysroot/ostree «/ostree»` },
+      { code: `${FEDORA}RUN ln -s /var/ostree «/ostree»` },
     ],
   },
   'var-run-directory': {

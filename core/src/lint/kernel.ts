@@ -81,3 +81,26 @@ export function nonBootcRoot(model: ContainerfileModel): boolean {
 }
 
 export const KVER_SNIPPET = 'kver=$(ls /usr/lib/modules | head -n 1)';
+
+const SYSTEM_BIN = /^\/(usr\/)?(s?bin|libexec)\//;
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh']);
+
+/**
+ * Shipped instructions from `from` on that run a script this file does not show (`/ctx/build.sh`,
+ * `bash install.sh`, `. ./env`): what it installs or copies is unknown, so "nothing installs a
+ * kernel" cannot be claimed. Universal Blue and bootcrew repositories keep most of their work there.
+ */
+export function runsHiddenScript(model: ContainerfileModel, from = 0): boolean {
+  return shippedInstructions(model).some(
+    (i) =>
+      i.index >= from &&
+      i.commands.some((c) => {
+        const prog = c.nameWord.value;
+        if (prog.includes('/') && !SYSTEM_BIN.test(prog)) return true;
+        if (prog.endsWith('.sh') || c.name === 'source' || c.name === '.') return true;
+        if (!SHELLS.has(c.name)) return false;
+        // `bash script.sh` runs a file; `bash -c '…'` is parsed like the rest of the RUN.
+        return !c.args.some((a) => /^-[a-z]*c[a-z]*$/.test(a.value)) && c.args.some((a) => !a.value.startsWith('-'));
+      }),
+  );
+}

@@ -139,7 +139,7 @@ export function packageEffect(cmd: DocCommand): PackageEffect | undefined {
       const sync = flags.includes('S') || longSync;
       let op: PackageOp = 'other';
       if (flags.includes('R') || optKeys.includes('--remove')) op = 'remove';
-      else if (sync && flags.includes('c')) op = 'clean';
+      else if (sync && (flags.includes('c') || optKeys.includes('--clean'))) op = 'clean';
       else if (sync && (flags.includes('u') || optKeys.includes('--sysupgrade'))) op = 'upgrade-all';
       else if (sync || flags.includes('U')) op = 'install';
       const packages = op === 'upgrade-all' ? [] : pos;

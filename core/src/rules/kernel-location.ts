@@ -1,5 +1,5 @@
 import { appendToRun } from '../lint/helpers';
-import { KVER_SNIPPET, kernelCopies, kernelInstalls } from '../lint/kernel';
+import { KVER_SNIPPET, kernelCopies, kernelInstalls, runsHiddenScript } from '../lint/kernel';
 import { defineRule, type Fix } from '../lint/rule';
 import { kernelLayout } from '../model/packages';
 
@@ -19,6 +19,8 @@ export default defineRule({
     if (kernelCopies(model).length > 0) return;
     for (const k of kernelInstalls(model)) {
       if (kernelLayout(k.pkg) !== 'boot' || k.pkg.op === 'upgrade') continue;
+      // A script run in this step or later may be what copies it.
+      if (runsHiddenScript(model, k.info.index)) continue;
       const src = k.pkg.family === 'pacman' ? `/boot/vmlinuz-${k.word.value}` : '/boot/vmlinuz-"$kver"';
       const fixes: Fix[] = [];
       // Azure Linux leaves a symlink to /boot there: replace it rather than write through it.
