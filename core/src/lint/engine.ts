@@ -70,6 +70,33 @@ export async function lintText(text: string, uri: string, opts: LintOptions = {}
   return lintModel(buildModel(text, uri, opts.previous), opts);
 }
 
+/**
+ * The range, or a copy moved inside the document: dockerfile-utils reports some errors at the
+ * line after the last one, and an editor rejects or misplaces a diagnostic outside its document.
+ */
+function clampRange(model: ContainerfileModel, r: Finding['range']): Finding['range'] {
+  const doc = model.doc;
+  const fits = (p: Finding['range']['start']): boolean =>
+    p.line >= 0 && p.character >= 0 && p.line < doc.lineCount && p.character <= lineLength(model, p.line);
+  if (fits(r.start) && fits(r.end)) return r;
+  const clamp = (p: Finding['range']['start']): Finding['range']['start'] => {
+    const line = Math.min(Math.max(0, p.line), doc.lineCount - 1);
+    return { line, character: Math.min(Math.max(0, p.character), lineLength(model, line)) };
+  };
+  const start = clamp(r.start);
+  const end = clamp(r.end);
+  return end.line < start.line || (end.line === start.line && end.character < start.character) ? { start, end: start } : { start, end };
+}
+
+function lineLength(model: ContainerfileModel, line: number): number {
+  const doc = model.doc;
+  const start = doc.offsetAt({ line, character: 0 });
+  const next = line + 1 < doc.lineCount ? doc.offsetAt({ line: line + 1, character: 0 }) : model.text.length;
+  let end = next;
+  while (end > start && (model.text[end - 1] === '\n' || model.text[end - 1] === '\r')) end--;
+  return end - start;
+}
+
 function byPosition(a: Finding, b: Finding): number {
   return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule);
 }
@@ -121,7 +148,8 @@ export function lintModel(model: ContainerfileModel, opts: LintOptions = {}): Li
     const setting = config.rules[f.rule];
     if (setting === 'off' || ignored.has(f.rule)) continue;
     if (isSuppressed(model, sup, f.rule, f.range.start.line)) continue;
-    findings.push(setting ? { ...f, severity: setting } : f);
+    const range = clampRange(model, f.range);
+    findings.push(setting || range !== f.range ? { ...f, range, severity: setting || f.severity } : f);
   }
   return { model, findings: findings.sort(byPosition), bootc, unresolvedBase };
 }

@@ -44,8 +44,10 @@ function argProps(ins: Arg | Env): { name: string; value: string | null }[] {
 }
 
 /** Builds the model of one Containerfile. The shell parser must be initialised. */
-export function buildModel(text: string, uri = 'untitled:Containerfile', previous?: Map<string, CachedAnalysis>): ContainerfileModel {
-  // dockerfile-ast does not treat a lone CR as a line break; normalising would shift offsets, so only CRLF/LF are supported as-is.
+export function buildModel(source: string, uri = 'untitled:Containerfile', previous?: Map<string, CachedAnalysis>): ContainerfileModel {
+  // LSP clients break lines at a lone CR too, dockerfile-ast does not: a lone CR becomes LF, which
+  // keeps every offset and gives both the same lines, so ranges land where the editor shows them.
+  const text = source.includes('\r') ? source.replace(/\r(?!\n)/g, '\n') : source;
   const doc = TextDocument.create(uri, 'dockerfile', 0, text);
   const ast = parseDockerfile(text);
   const model: ContainerfileModel = {

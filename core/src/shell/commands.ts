@@ -104,7 +104,11 @@ interface Walk {
   levels: number[];
   /** Subshells seen so far, to name scopes. */
   scopes: { n: number };
+  /** Nesting of the walk, bounded so garbage such as 10,000 `(` cannot exhaust the stack. */
+  depth: number;
 }
+
+const MAX_DEPTH = 200;
 
 function redirectOf(r: Node): { redirect?: Redirect; heredoc?: HeredocData } {
   if (r.type === 'file_redirect') {
@@ -128,8 +132,9 @@ function redirectOf(r: Node): { redirect?: Redirect; heredoc?: HeredocData } {
 export function extractCommands(text: string): SimpleCommand[] {
   const hit = commandCache.get(text);
   if (hit) return hit;
-  const w: Walk = { out: [], errexit: false, base: 0, levels: [], scopes: { n: 0 } };
+  const w: Walk = { out: [], errexit: false, base: 0, levels: [], scopes: { n: 0 }, depth: 0 };
   const tree = parseShell(text);
+  if (!tree) return [];
   const cursor = tree.rootNode.walk();
   try {
     walkTree(cursor, w, { swallowed: false, piped: false, level: 0, scope: '' });
@@ -200,14 +205,7 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
     return;
   }
   if (type === 'list') {
-    const node = cursor.currentNode;
-    const orOp = node.children.some((c) => c?.type === '||');
-    let first = true;
-    descend(cursor, w, () => {
-      const left = first;
-      first = false;
-      return left && orOp ? { ...ctx, swallowed: true } : ctx;
-    });
+    walkList(cursor.currentNode, w, ctx);
     return;
   }
   if (type === 'pipeline') {
@@ -272,13 +270,49 @@ function walkSequence(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
 
 /** Walks the children of the cursor's node with a context chosen per child. */
 function descend(cursor: TreeCursor, w: Walk, ctxFor: (field: string | null) => Ctx, filter?: (type: string) => boolean): void {
-  if (!cursor.gotoFirstChild()) return;
+  if (w.depth >= MAX_DEPTH || !cursor.gotoFirstChild()) return;
+  w.depth++;
   do {
     if (!cursor.nodeIsNamed) continue;
     if (filter && !filter(cursor.nodeType)) continue;
     walkTree(cursor, w, ctxFor(cursor.currentFieldName));
   } while (cursor.gotoNextSibling());
+  w.depth--;
   cursor.gotoParent();
+}
+
+/**
+ * `a && b || c && d` parses left-nested, one level per operator: walk the chain flat, so a RUN of
+ * 500 `&&`-joined commands does not cost 500 levels of recursion. An operand's status is swallowed
+ * when an `||` follows it anywhere in the chain (`(a && b) || c`); what follows `||` still runs.
+ */
+function walkList(node: Node, w: Walk, ctx: Ctx): void {
+  const rights: { op: string; right: Node }[] = [];
+  let cur: Node = node;
+  for (;;) {
+    const operands = cur.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+    const left = operands[0];
+    const right = operands.length > 1 ? operands[operands.length - 1] : undefined;
+    if (cur.type !== 'list' || !left || !right) break;
+    rights.push({ op: cur.children.some((c) => c?.type === '||') ? '||' : '&&', right });
+    cur = left;
+  }
+  rights.reverse();
+  // A list the parser could not split (an error node inside) is walked child by child.
+  const head = cur.type === 'list' ? cur.namedChildren.filter((c): c is Node => c !== null) : [cur];
+  const operands = [...head, ...rights.map((r) => r.right)];
+  const orAfter: boolean[] = [];
+  for (let k = rights.length - 1, seen = false; k >= 0; k--) orAfter[k] = seen ||= rights[k]?.op === '||';
+  operands.forEach((operand, n) => {
+    const k = Math.max(0, n - head.length + 1);
+    const swallowed = ctx.swallowed || (orAfter[k] ?? false);
+    const c = operand.walk();
+    try {
+      walkTree(c, w, { ...ctx, swallowed });
+    } finally {
+      c.delete();
+    }
+  });
 }
 
 function toCommand(node: Node, w: Walk, ctx: Ctx): SimpleCommand | undefined {
@@ -342,8 +376,17 @@ function nested(cmd: SimpleCommand, w: Walk, ctx: Ctx): void {
   const script = i >= 0 ? cmd.args[i + 1] : undefined;
   if (!script || script.dynamic) return;
   const quoteShift = script.end - script.start > script.value.length ? 1 : 0;
-  const inner: Walk = { out: w.out, errexit: false, base: script.start + quoteShift, levels: w.levels, scopes: w.scopes };
+  if (w.depth >= MAX_DEPTH) return;
+  const inner: Walk = {
+    out: w.out,
+    errexit: false,
+    base: script.start + quoteShift,
+    levels: w.levels,
+    scopes: w.scopes,
+    depth: w.depth + 1,
+  };
   const tree = parseShell(script.value);
+  if (!tree) return;
   const cursor = tree.rootNode.walk();
   try {
     walkTree(cursor, inner, { swallowed: ctx.swallowed, piped: false, level: ctx.level, scope: `${ctx.scope}/${++w.scopes.n}` });
