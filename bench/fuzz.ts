@@ -116,6 +116,7 @@ async function lspRun(docs: { name: string; text: string }[], t: Tally): Promise
         if (why) t.invalid.push(`${d.name}: ${String(diag.code)} ${why}`);
       }
       await client.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+      if (i % 200 === 199) progress('lsp', { ...t, ms: t.ms + performance.now() - t0 });
     } catch (e) {
       const dead = client.proc.exitCode !== null;
       (dead ? t.crashes : t.hangs).push(`${d.name}: ${String(e).slice(0, 200)}`);
@@ -132,6 +133,13 @@ async function startServer(): Promise<TestClient> {
   c.settings = { detect: 'always', syntaxDiagnostics: true, rules: {}, lintDebounceMs: 0 };
   await c.init(null);
   return c;
+}
+
+/** Long runs: the running figures on stderr, so a run stopped early still says what it saw. */
+function progress(name: string, t: Tally): void {
+  process.stderr.write(
+    `${name} ${t.docs} docs, ${t.crashes.length} crashes, ${t.hangs.length} hangs, ${t.invalid.length} invalid, ${(t.docs / (t.ms / 1000)).toFixed(2)} docs/s\n`,
+  );
 }
 
 function report(name: string, t: Tally): void {
@@ -157,11 +165,13 @@ async function main(): Promise<void> {
     const mb = docs.reduce((n, d) => n + Buffer.byteLength(d.text), 0) / 1e6;
     console.log(`${COUNT} hostile documents (seed ${SEED}), ${mb.toFixed(1)} MB, in ${dir}`);
     const cli = tally();
-    for (let i = 0; i < docs.length; i += BATCH)
+    for (let i = 0; i < docs.length; i += BATCH) {
       await cliBatch(
         docs.slice(i, i + BATCH).map((d) => d.name),
         cli,
       );
+      progress('cli', cli);
+    }
     report('cli', cli);
     const lsp = tally();
     await lspRun(docs, lsp);
