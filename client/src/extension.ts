@@ -126,7 +126,9 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
     status.busy = false;
     status.severity = s.configError ? vscode.LanguageStatusSeverity.Error : vscode.LanguageStatusSeverity.Information;
     status.text = s.bootc ? `$(check) bootc rules: ${s.errors}E ${s.warnings}W ${s.infos}I` : '$(circle-slash) bootc rules off';
-    status.detail = s.configError ?? (s.bootc ? profile : 'not a bootc Containerfile (set bootcLab.detect to "always" to lint it)');
+    const unresolved = s.unresolvedBase ? `base ${s.unresolvedBase} unresolved (no ARG default), detected from the rest of the file; ` : '';
+    status.detail =
+      s.configError ?? unresolved + (s.bootc ? profile : 'not a bootc Containerfile (set bootcLab.detect to "always" to lint it)');
   };
   context.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(render));
 

@@ -5,6 +5,8 @@ export const STATUS_NOTIFICATION = 'bootcLab/status';
 export interface StatusParams {
   uri: string;
   bootc: boolean;
+  /** The final FROM as written when ARG defaults do not resolve it. */
+  unresolvedBase?: string;
   errors: number;
   warnings: number;
   infos: number;

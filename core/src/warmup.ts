@@ -1,5 +1,5 @@
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { lintText } from './lint/engine';
+import { lintText } from './linter';
 import { DEFAULT_CONFIG } from './lint/config';
 import { clearCommandCache } from './shell/commands';
 

@@ -212,6 +212,7 @@ export function startServer(connection: Connection): void {
     const status: StatusParams = {
       uri: doc.uri,
       bootc: result.bootc,
+      unresolvedBase: result.unresolvedBase,
       errors: count('error'),
       warnings: count('warning'),
       infos: count('info'),

@@ -113,11 +113,16 @@ const TABLES: Record<string, Table> = {
     ],
   },
   'forbidden-path': {
-    valid: [`${DEBIAN}RUN mkdir -p /sysroot && ln -s sysroot/ostree /ostree`, `${FEDORA}RUN make 2>/dev/null >/dev/stderr`],
+    valid: [
+      `${DEBIAN}RUN mkdir -p /sysroot && ln -s sysroot/ostree /ostree`,
+      // Resolves to the same directory on the booted system; custom-base recipes write both forms.
+      `${DEBIAN}RUN mkdir -p /sysroot && ln -s /sysroot/ostree /ostree`,
+      `${FEDORA}RUN make 2>/dev/null >/dev/stderr`,
+    ],
     invalid: [
       { code: `${FEDORA}RUN echo 1 > «/proc/sys/net/ipv4/ip_forward»` },
       { code: `${FEDORA}COPY x «/sysroot/x»` },
-      { code: `${FEDORA}RUN ln -s /sysroot/ostree «/ostree»` },
+      { code: `${FEDORA}RUN ln -s /var/ostree «/ostree»` },
     ],
   },
   'var-run-directory': {
@@ -188,10 +193,17 @@ const TABLES: Record<string, Table> = {
       `${DEBIAN}RUN apt-get install -y linux-image-amd64 && kver=$(ls /usr/lib/modules) && cp /boot/vmlinuz-$kver /usr/lib/modules/$kver/vmlinuz`,
       `${DEBIAN}RUN apt-get install -y linux-image-amd64\nRUN cp /boot/vmlinuz-* /usr/lib/modules/6.1.0-30-amd64/`,
       `${FEDORA}RUN dnf -y install kernel-rt`,
+      // Arch and CachyOS kernels install /usr/lib/modules/$kver/vmlinuz themselves.
+      'FROM docker.io/archlinux/archlinux\nRUN pacman -S --noconfirm linux',
+      'FROM docker.io/archlinux/archlinux\nRUN pacman -Syu --noconfirm linux-zen linux-hardened',
+      'FROM docker.io/cachyos/cachyos-v3\nRUN pacman -S --noconfirm linux-cachyos-lts',
+      'FROM registry.opensuse.org/opensuse/tumbleweed\nRUN zypper -n install kernel-default',
     ],
     invalid: [
       { code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64»` },
-      { code: 'FROM docker.io/archlinux/archlinux\nRUN pacman -S --noconfirm «linux»' },
+      { code: 'FROM docker.io/library/alpine:3.20\nRUN apk add «linux-lts»' },
+      // Azure Linux's kernel is /boot/vmlinuz-$kver with only a symlink to it in /lib/modules.
+      { code: 'FROM mcr.microsoft.com/azurelinux/base/core:3.0\nRUN tdnf -y install «kernel»' },
       {
         code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64»`,
         fix: {

@@ -1,7 +1,6 @@
 import { forgetLastParse } from '../model/ast';
-import { buildModel, type CachedAnalysis, type ContainerfileModel } from '../model/containerfile';
+import { buildModel, rootStage, type CachedAnalysis, type ContainerfileModel } from '../model/containerfile';
 import { initShellParser } from '../shell/parser';
-import { ALL_RULES } from '../rules';
 import { DEFAULT_CONFIG, type LintConfig } from './config';
 import type { BuildContext, Finding, Rule, RuleMeta } from './rule';
 import { isSuppressed, readSuppressions } from './suppress';
@@ -10,6 +9,7 @@ import { syntaxFindings } from './syntax';
 export interface LintOptions {
   config?: LintConfig;
   buildContext?: BuildContext;
+  /** The rules to run; `linter.ts` supplies the registered set, so this layer never imports `rules/`. */
   rules?: readonly Rule[];
   /** Called when a rule throws; the other rules still run. */
   onRuleError?: (rule: string, error: unknown) => void;
@@ -22,6 +22,8 @@ export interface LintResult {
   findings: Finding[];
   /** bootc rules ran (the file looks like a bootc image, or detection is `always`). */
   bootc: boolean;
+  /** The final image's base as written, when build-arg defaults do not resolve it (detection then used the rest of the file). */
+  unresolvedBase?: string;
 }
 
 export const NO_CONTEXT: BuildContext = { read: () => undefined };
@@ -39,6 +41,16 @@ export const ENGINE_RULES: RuleMeta[] = [
     why: 'Real Containerfiles are a few kilobytes. A file this large is almost certainly generated or not a Containerfile; analysing it would make the editor unresponsive. Split it, or lint it in CI with `bootc-lab lint`, which has the same limit.',
     bad: '',
     good: '',
+  },
+  {
+    id: 'unresolved-base',
+    severity: 'info',
+    category: 'integration',
+    description: "The final image's FROM uses a build argument with no default, so its base image is unknown to the linter.",
+    fixable: false,
+    why: 'Which rules apply depends on the base: a bootc base already has a kernel, a bootc label and links into /var; a plain distribution image has none of them. When the FROM of the final image is `${BASE_IMAGE}` with no default for `BASE_IMAGE` (the value comes from `--build-arg` in CI), bootc Lab cannot know the base, decides whether the file is a bootc image from the rest of it (bootc commands, a kernel install, bootc paths, `bootc container lint`), and does not apply the rules that need to know the base. Give the ARG a default (`ARG BASE_IMAGE=quay.io/fedora/fedora-bootc`) to lint against it.',
+    bad: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}:42\nRUN bootc container lint',
+    good: 'ARG BASE_IMAGE=quay.io/fedora/fedora-bootc\nFROM ${BASE_IMAGE}:42\nRUN bootc container lint',
   },
 ];
 
@@ -58,6 +70,33 @@ export async function lintText(text: string, uri: string, opts: LintOptions = {}
   return lintModel(buildModel(text, uri, opts.previous), opts);
 }
 
+/**
+ * The range, or a copy moved inside the document: dockerfile-utils reports some errors at the
+ * line after the last one, and an editor rejects or misplaces a diagnostic outside its document.
+ */
+function clampRange(model: ContainerfileModel, r: Finding['range']): Finding['range'] {
+  const doc = model.doc;
+  const fits = (p: Finding['range']['start']): boolean =>
+    p.line >= 0 && p.character >= 0 && p.line < doc.lineCount && p.character <= lineLength(model, p.line);
+  if (fits(r.start) && fits(r.end)) return r;
+  const clamp = (p: Finding['range']['start']): Finding['range']['start'] => {
+    const line = Math.min(Math.max(0, p.line), doc.lineCount - 1);
+    return { line, character: Math.min(Math.max(0, p.character), lineLength(model, line)) };
+  };
+  const start = clamp(r.start);
+  const end = clamp(r.end);
+  return end.line < start.line || (end.line === start.line && end.character < start.character) ? { start, end: start } : { start, end };
+}
+
+function lineLength(model: ContainerfileModel, line: number): number {
+  const doc = model.doc;
+  const start = doc.offsetAt({ line, character: 0 });
+  const next = line + 1 < doc.lineCount ? doc.offsetAt({ line: line + 1, character: 0 }) : model.text.length;
+  let end = next;
+  while (end > start && (model.text[end - 1] === '\n' || model.text[end - 1] === '\r')) end--;
+  return end - start;
+}
+
 function byPosition(a: Finding, b: Finding): number {
   return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule);
 }
@@ -68,7 +107,7 @@ export function lintModel(model: ContainerfileModel, opts: LintOptions = {}): Li
   const bootc = config.detect === 'always' || model.bootcSignals.length > 0;
   const raw: Finding[] = [];
   if (bootc) {
-    for (const rule of opts.rules ?? ALL_RULES) {
+    for (const rule of opts.rules ?? []) {
       try {
         rule.check({
           model,
@@ -88,6 +127,17 @@ export function lintModel(model: ContainerfileModel, opts: LintOptions = {}): Li
       }
     }
   }
+  const root = rootStage(model);
+  const unresolvedBase = root?.unresolved ? root.image : undefined;
+  if (root && unresolvedBase !== undefined) {
+    raw.push({
+      rule: 'unresolved-base',
+      severity: 'info',
+      source: 'containerfile',
+      range: root.imageRange,
+      message: `${unresolvedBase} cannot be resolved from the ARG defaults, so the base image is unknown: bootc detection used the rest of the file (${model.bootcSignals.length ? model.bootcSignals.join(', ') : 'no bootc signals: bootc rules off'}). Give the ARG a default to lint against that base.`,
+    });
+  }
   if (config.syntax) raw.push(...syntaxFindings(model.text));
   // The shared parse is only for validate(); do not keep a large tree alive after it.
   forgetLastParse();
@@ -98,7 +148,8 @@ export function lintModel(model: ContainerfileModel, opts: LintOptions = {}): Li
     const setting = config.rules[f.rule];
     if (setting === 'off' || ignored.has(f.rule)) continue;
     if (isSuppressed(model, sup, f.rule, f.range.start.line)) continue;
-    findings.push(setting ? { ...f, severity: setting } : f);
+    const range = clampRange(model, f.range);
+    findings.push(setting || range !== f.range ? { ...f, range, severity: setting || f.severity } : f);
   }
-  return { model, findings: findings.sort(byPosition), bootc };
+  return { model, findings: findings.sort(byPosition), bootc, unresolvedBase };
 }

@@ -106,6 +106,8 @@ export const FAMILIES: { match: RegExp; family: BaseFamily }[] = [
   { match: /(^|\/)(ubi\d+(-minimal|-micro|-init)?|ubi)$/, family: nonBootc('ubi', 'Red Hat UBI (container image, not bootc)', 'rpm') },
   { match: /(^|\/)(rockylinux|almalinux|oraclelinux|amazonlinux)$/, family: nonBootc('el', 'Enterprise Linux container image', 'rpm') },
   { match: /(^|\/)archlinux$/, family: nonBootc('arch', 'Arch Linux', 'pacman') },
+  { match: /(^|\/)cachyos\/cachyos[\w-]*$/, family: nonBootc('cachyos', 'CachyOS', 'pacman') },
+  { match: /(^|\/)(azurelinux|cbl-mariner)\/base\/core$/, family: nonBootc('azurelinux', 'Azure Linux', 'rpm') },
   { match: /(^|\/)alpine$/, family: nonBootc('alpine', 'Alpine Linux', 'apk') },
   { match: /(^|\/)(opensuse\/(tumbleweed|leap)|tumbleweed|leap)$/, family: nonBootc('opensuse', 'openSUSE', 'zypp') },
   {

@@ -1,76 +1,19 @@
-import { Add, Arg, Copy, Env, From, Run, type Dockerfile, type Flag, type Heredoc, type Instruction } from 'dockerfile-ast';
+import { Add, Arg, Copy, Env, From, Run, type Flag, type Heredoc, type Instruction } from 'dockerfile-ast';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position, Range } from 'vscode-languageserver-types';
 import { extractCommands } from '../shell/commands';
 import { parseDockerfile } from './ast';
-import { classifyImage, type BaseFamily, type BaseKind } from './base-images';
-import { fileEffects, type DocCommand, type DocWord, type RemoveEffect, type WriteEffect } from './effects';
-import { kernelPackages, packageEffect, userEffect, type PackageEffect, type UserEffect } from './packages';
+import { classifyImage, type BaseKind } from './base-images';
+import { fileEffects, type DocWord } from './effects';
+import { kernelPackages, packageEffect, userEffect } from './packages';
 import { shippedList } from './indexes';
 import { resolvePath } from './paths';
 import { buildShellSource, type ShellSource } from './shell-source';
+import { expandVars } from './vars';
+import type { CachedAnalysis, ContainerfileModel, InstructionInfo, Stage } from './types';
 
-export interface Mount {
-  type: string;
-  target?: string;
-  flag: Flag;
-}
-
-export interface InstructionInfo {
-  ins: Instruction;
-  keyword: string;
-  /** Position in the whole file. */
-  index: number;
-  stage: Stage;
-  range: Range;
-  /** First line only, for diagnostics about the instruction as a whole. */
-  headRange: Range;
-  workdir: string;
-  mounts: Mount[];
-  commands: DocCommand[];
-  writes: WriteEffect[];
-  removes: RemoveEffect[];
-  packages: PackageEffect[];
-  users: UserEffect[];
-  /** Heredoc bodies of this instruction. */
-  heredocs: Heredoc[];
-}
-
-export interface Stage {
-  index: number;
-  name?: string;
-  from: From;
-  fromInfo?: InstructionInfo;
-  /** The image reference with global ARG defaults substituted. */
-  image: string;
-  imageRange: Range;
-  baseKind: BaseKind;
-  family?: BaseFamily;
-  parent?: Stage;
-  instructions: InstructionInfo[];
-  final: boolean;
-  /** Part of the final image: the final stage and the stages it is built `FROM`. */
-  shipped: boolean;
-}
-
-export interface ContainerfileModel {
-  uri: string;
-  text: string;
-  doc: TextDocument;
-  ast: Dockerfile;
-  stages: Stage[];
-  instructions: InstructionInfo[];
-  finalStage?: Stage;
-  /** Global ARG defaults (before the first FROM). */
-  globalArgs: Map<string, string>;
-  /** The file looks like a bootc image (used when detection is `auto`). */
-  bootcSignals: string[];
-  /** Per-instruction analyses of this model, offered to the next model of the same document. */
-  analysisCache: Map<string, CachedAnalysis>;
-  previous?: Map<string, CachedAnalysis>;
-}
-
-export type CachedAnalysis = Pick<InstructionInfo, 'mounts' | 'commands' | 'writes' | 'removes' | 'packages' | 'users' | 'heredocs'>;
+export type { CachedAnalysis, ContainerfileModel, InstructionInfo, Mount, Stage } from './types';
+export { expandVars } from './vars';
 
 function flagsOf(ins: Instruction): Flag[] {
   const f = (ins as unknown as { getFlags?: () => Flag[] }).getFlags;
@@ -92,20 +35,6 @@ function heredocsOf(ins: Instruction): Heredoc[] {
   }
 }
 
-/** `${X}`, `$X`, `${X:-d}` with the given values; unknown variables stay literal. */
-export function expandVars(s: string, vars: Map<string, string>): string {
-  return s.replace(
-    /\$\{(\w+)(?::?([-+])([^}]*))?\}|\$(\w+)/g,
-    (m, a: string | undefined, op: string | undefined, alt: string | undefined, b: string | undefined) => {
-      const name = a ?? b ?? '';
-      const v = vars.get(name);
-      if (op === '-') return v ? v : (alt ?? '');
-      if (op === '+') return v ? (alt ?? '') : '';
-      return v ?? m;
-    },
-  );
-}
-
 function argProps(ins: Arg | Env): { name: string; value: string | null }[] {
   try {
     return ins.getProperties().map((p) => ({ name: p.getName(), value: p.getValue() }));
@@ -115,8 +44,10 @@ function argProps(ins: Arg | Env): { name: string; value: string | null }[] {
 }
 
 /** Builds the model of one Containerfile. The shell parser must be initialised. */
-export function buildModel(text: string, uri = 'untitled:Containerfile', previous?: Map<string, CachedAnalysis>): ContainerfileModel {
-  // dockerfile-ast does not treat a lone CR as a line break; normalising would shift offsets, so only CRLF/LF are supported as-is.
+export function buildModel(source: string, uri = 'untitled:Containerfile', previous?: Map<string, CachedAnalysis>): ContainerfileModel {
+  // LSP clients break lines at a lone CR too, dockerfile-ast does not: a lone CR becomes LF, which
+  // keeps every offset and gives both the same lines, so ranges land where the editor shows them.
+  const text = source.includes('\r') ? source.replace(/\r(?!\n)/g, '\n') : source;
   const doc = TextDocument.create(uri, 'dockerfile', 0, text);
   const ast = parseDockerfile(text);
   const model: ContainerfileModel = {
@@ -135,14 +66,25 @@ export function buildModel(text: string, uri = 'untitled:Containerfile', previou
   let stage: Stage | undefined;
   const byName = new Map<string, Stage>();
   let workdir = '/';
+  // Variables in scope for the current stage's instructions: ARGs re-declared in it and ENVs.
+  let vars = new Map<string, string>();
   all.forEach((ins, index) => {
     const keyword = ins.getKeyword();
     if (keyword === 'ARG' && !stage) {
-      for (const p of argProps(ins as Arg)) model.globalArgs.set(p.name, p.value ?? '');
+      // Each default sees the ARGs before it (`ARG B="${B:-x}"` refers to a B set by --build-arg, else x).
+      // An ARG without a default stays unset: only --build-arg can give it a value.
+      for (const p of argProps(ins as Arg)) if (p.value !== null) model.globalArgs.set(p.name, expandVars(p.value, model.globalArgs));
+    }
+    if (stage && (keyword === 'ARG' || keyword === 'ENV')) {
+      for (const p of argProps(ins as Arg)) {
+        if (p.value !== null) vars.set(p.name, expandVars(p.value, vars));
+        else if (keyword === 'ARG' && model.globalArgs.has(p.name)) vars.set(p.name, model.globalArgs.get(p.name) ?? '');
+      }
     }
     if (keyword === 'FROM' && ins instanceof From) {
       const raw = ins.getImage() ?? ins.getArguments()[0]?.getValue() ?? '';
       const image = expandVars(raw, model.globalArgs);
+      vars = new Map();
       const name = ins.getBuildStage() ?? undefined;
       const parent = byName.get(image.toLowerCase()) ?? (/^\d+$/.test(image) ? model.stages[Number(image)] : undefined);
       const family = parent ? undefined : classifyImage(image);
@@ -157,6 +99,7 @@ export function buildModel(text: string, uri = 'untitled:Containerfile', previou
         baseKind,
         family,
         parent,
+        unresolved: image.includes('$'),
         instructions: [],
         final: false,
         shipped: false,
@@ -168,10 +111,10 @@ export function buildModel(text: string, uri = 'untitled:Containerfile', previou
     if (!stage) return;
     if (keyword === 'WORKDIR') {
       const args = ins.getArguments();
-      const p = args.map((a) => a.getValue()).join(' ');
+      const p = expandVars(args.map((a) => a.getValue()).join(' '), vars);
       if (p) workdir = resolvePath(p, workdir);
     }
-    const info = analyse(model, ins, keyword, index, stage, workdir);
+    const info = analyse(model, ins, keyword, index, stage, workdir, vars);
     if (keyword === 'FROM') stage.fromInfo = info;
     stage.instructions.push(info);
     model.instructions.push(info);
@@ -228,6 +171,7 @@ function analyse(
   index: number,
   stage: Stage,
   workdir: string,
+  vars: ReadonlyMap<string, string>,
 ): InstructionInfo {
   const range = ins.getRange();
   const headEnd = model.doc.offsetAt({ line: range.start.line, character: Number.MAX_SAFE_INTEGER });
@@ -251,13 +195,15 @@ function analyse(
   if (ins instanceof Run || ins instanceof Copy || ins instanceof Add) {
     // Reuse the previous analysis of an identical instruction at the same place: after a one-line
     // edit only the edited instruction is analysed again.
-    const key = `${range.start.line}:${range.start.character}|${workdir}|${ins.getTextContent()}`;
+    const text = ins.getTextContent();
+    const scope = text.includes('$') ? [...vars].join(';') : '';
+    const key = `${range.start.line}:${range.start.character}|${workdir}|${scope}|${text}`;
     const hit = model.previous?.get(key);
     if (hit) {
       Object.assign(info, hit);
     } else {
-      if (ins instanceof Run) analyseRun(model, info);
-      else analyseCopy(model, info);
+      if (ins instanceof Run) analyseRun(model, info, vars);
+      else analyseCopy(model, info, vars);
     }
     model.analysisCache.set(key, {
       mounts: info.mounts,
@@ -275,13 +221,14 @@ function analyse(
   return info;
 }
 
-function analyseRun(model: ContainerfileModel, info: InstructionInfo): void {
+function analyseRun(model: ContainerfileModel, info: InstructionInfo, vars: ReadonlyMap<string, string>): void {
   const run = info.ins as Run;
   for (const f of flagsOf(run)) {
     if (f.getName().toLowerCase() !== 'mount') continue;
     const opt = (n: string): string | undefined => f.getOption(n)?.getValue() ?? undefined;
     const type = (opt('type') ?? 'bind').toLowerCase();
-    const target = opt('target') ?? opt('dst') ?? opt('destination');
+    const rawTarget = opt('target') ?? opt('dst') ?? opt('destination');
+    const target = rawTarget === undefined ? undefined : expandVars(rawTarget, vars);
     info.mounts.push({ type, target: target ? resolvePath(target, info.workdir) : undefined, flag: f });
   }
   let sources: ShellSource[];
@@ -310,13 +257,21 @@ function analyseRun(model: ContainerfileModel, info: InstructionInfo): void {
         order: base + c.order,
         swallowed: c.swallowed,
         piped: c.piped,
+        scope: c.scope,
         redirects: c.redirects.map((r) => ({ op: r.op, target: r.target ? w(r.target) : undefined })),
         heredocs: c.heredocs.map((h) => ({ text: h.text, range: map(h.start, h.end), target: h.target ? w(h.target) : undefined })),
       });
     }
   }
+  const cwds = new Map<string, string>();
   for (const c of info.commands) {
-    for (const e of fileEffects(c, info.workdir)) {
+    const cwd = cwdOf(cwds, c.scope, info.workdir);
+    if (c.name === 'cd' || c.name === 'pushd') {
+      const dir = c.args.find((a) => !a.value.startsWith('-'));
+      // `cd` alone goes to $HOME, root's in a build; `cd $(…)` stays unknown, a pattern like the rest.
+      cwds.set(c.scope, dir ? resolvePath(dir.value, cwd) : '/root');
+    }
+    for (const e of fileEffects(c, cwd)) {
       if (e.kind === 'write') info.writes.push(e);
       else info.removes.push(e);
     }
@@ -339,7 +294,16 @@ function analyseRun(model: ContainerfileModel, info: InstructionInfo): void {
   }
 }
 
-function analyseCopy(model: ContainerfileModel, info: InstructionInfo): void {
+/** The directory a command runs in: the last `cd` of its scope or of the nearest enclosing one. */
+function cwdOf(cwds: Map<string, string>, scope: string, workdir: string): string {
+  for (let s = scope; ; s = s.slice(0, s.lastIndexOf('/'))) {
+    const d = cwds.get(s);
+    if (d !== undefined) return d;
+    if (s === '') return workdir;
+  }
+}
+
+function analyseCopy(model: ContainerfileModel, info: InstructionInfo, vars: ReadonlyMap<string, string>): void {
   const ins = info.ins as Copy | Add;
   const heredocs = info.heredocs;
   // dockerfile-ast tokenises heredoc bodies as arguments: keep only those on the instruction's own lines.
@@ -347,9 +311,10 @@ function analyseCopy(model: ContainerfileModel, info: InstructionInfo): void {
   const args = ins.getArguments().filter((a) => !firstBody || model.doc.offsetAt(a.getRange().start) < model.doc.offsetAt(firstBody.start));
   const dest = args[args.length - 1];
   if (!dest || args.length < 2) return;
-  const fromStage = flag(ins, 'from')?.getValue() ?? undefined;
+  const rawFrom = flag(ins, 'from')?.getValue() ?? undefined;
+  const fromStage = rawFrom === undefined ? undefined : expandVars(rawFrom, vars);
   const srcArgs = args.slice(0, -1);
-  const destValue = dest.getValue();
+  const destValue = expandVars(dest.getValue(), vars);
   const destPath = resolvePath(destValue, info.workdir);
   const intoDirectory = destValue.endsWith('/') || srcArgs.length > 1;
   const via = ins instanceof Add ? 'add' : 'copy';
@@ -382,12 +347,17 @@ function detectBootc(model: ContainerfileModel): string[] {
       signals.push('LABEL containers.bootc');
     if (
       i.commands.some(
-        (c) => c.name === 'bootc' || c.name === 'bootc-base-imagectl' || (c.name === 'ostree' && c.args[0]?.value === 'container'),
+        (c) =>
+          c.name === 'bootc' ||
+          c.name === 'bootc-base-imagectl' ||
+          c.name === 'rpm-ostree' ||
+          (c.name === 'ostree' && c.args[0]?.value === 'container'),
       )
     )
       signals.push('runs bootc');
     if (i.writes.some((w) => /^\/usr\/lib\/(bootc|ostree|modules)(\/|$)/.test(w.path))) signals.push('writes bootc paths');
-    if (i.packages.some((p) => p.op === 'install' && kernelPackages(p).length > 0)) signals.push('installs a kernel');
+    if (i.packages.some((p) => (p.op === 'install' || p.op === 'upgrade-all') && kernelPackages(p).length > 0))
+      signals.push('installs a kernel');
     if (i.commands.some((c) => c.name === 'dracut')) signals.push('runs dracut');
   }
   if (model.ast.getComments().some((c) => /bootc-lint\b/.test(c.getContent()))) signals.push('bootc-lint comment');

@@ -19,6 +19,8 @@ export interface DocCommand {
   piped: boolean;
   redirects: { op: string; target?: DocWord }[];
   heredocs: { text: string; range: Range; target?: DocWord }[];
+  /** Subshell path, see SimpleCommand.scope. */
+  scope: string;
 }
 
 export type WriteVia =
@@ -39,7 +41,9 @@ export type WriteVia =
   | 'add'
   | 'workdir'
   | 'dracut'
-  | 'grub';
+  | 'grub'
+  | 'clone'
+  | 'build';
 
 export interface WriteEffect {
   kind: 'write';
@@ -108,10 +112,23 @@ export function positionals(args: DocWord[], withValue: string[] = []): { pos: D
       continue;
     }
     if (!a.value.startsWith('--')) {
-      // Bundled short options: `-rf`, `-pv`; `-m0755` carries its value.
-      for (const ch of a.value.slice(1)) opts.set(`-${ch}`, true);
-      const valued = withValue.find((w) => w.length === 2 && a.value.startsWith(w) && a.value.length > 2);
-      if (valued) opts.set(valued, { ...a, value: a.value.slice(2) });
+      // Bundled short options: `-rf`, `-pv`. The first one that takes a value ends the bundle: the rest
+      // of the word is its value (`-m0755`), or else the next word is (`curl -fsSLo FILE`, `tar -xzf A`).
+      const bundle = a.value.slice(1);
+      for (let k = 0; k < bundle.length; k++) {
+        const name = `-${bundle[k] ?? ''}`;
+        if (!withValue.includes(name)) {
+          opts.set(name, true);
+          continue;
+        }
+        if (k + 1 < bundle.length) {
+          opts.set(name, { ...a, value: bundle.slice(k + 1) });
+        } else {
+          opts.set(name, args[i + 1] ?? true);
+          i++;
+        }
+        break;
+      }
       continue;
     }
     opts.set(a.value, true);
@@ -239,7 +256,8 @@ export function fileEffects(cmd: DocCommand, cwd: string): (WriteEffect | Remove
     }
     case 'tar': {
       const c = word(opts.get('-C') ?? opts.get('--directory'));
-      if (c) write(c, 'extract');
+      const f = word(opts.get('-f') ?? opts.get('--file'));
+      if (c) write(c, 'extract', { intoDirectory: true, sources: f ? [f] : [] });
       break;
     }
     case 'dracut': {
@@ -256,7 +274,28 @@ export function fileEffects(cmd: DocCommand, cwd: string): (WriteEffect | Remove
     }
     case 'unzip': {
       const d = word(opts.get('-d'));
-      if (d) write(d, 'extract');
+      if (d) write(d, 'extract', { intoDirectory: true, sources: pos.slice(0, 1) });
+      break;
+    }
+    case 'git': {
+      // `git clone URL [DIR]` creates DIR, by default the repository's name in the working directory.
+      const [sub, url, dir] = pos;
+      if (sub?.value !== 'clone' || !url) break;
+      if (dir) write(dir, 'clone');
+      else {
+        const name = url.value
+          .replace(/\/+$/, '')
+          .replace(/\.git$/, '')
+          .split(/[/:]/)
+          .pop();
+        if (name && !url.dynamic) write({ ...url, value: name }, 'clone');
+      }
+      break;
+    }
+    case 'make': {
+      // `make -C DIR` builds in DIR, leaving its objects there.
+      const d = word(opts.get('-C') ?? opts.get('--directory'));
+      if (d) write(d, 'build');
       break;
     }
     default:
@@ -271,6 +310,8 @@ export const VALUE_OPTS_EXTRA: Record<string, string[]> = {
   wget: ['-O', '--output-document', '-P', '--directory-prefix', '-t', '--tries', '-T', '--timeout'],
   tar: ['-C', '--directory', '-f', '--file'],
   unzip: ['-d'],
+  git: ['-C', '-c', '--git-dir', '--work-tree', '-b', '--branch', '--depth', '-o', '--origin', '--reference', '--config'],
+  make: ['-C', '--directory', '-f', '--file', '--makefile', '-j', '--jobs', '-I', '--include-dir', '-o', '-W'],
   dracut: [
     '--kver',
     '-a',

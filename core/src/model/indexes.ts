@@ -1,4 +1,4 @@
-import type { ContainerfileModel, InstructionInfo } from './containerfile';
+import type { ContainerfileModel, InstructionInfo } from './types';
 import type { DocCommand, RemoveEffect } from './effects';
 import { isGlobby, segments } from './paths';
 

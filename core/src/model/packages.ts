@@ -43,6 +43,8 @@ const VALUE_OPTS: Record<string, string[]> = {
 VALUE_OPTS.yum = VALUE_OPTS.dnf ?? [];
 VALUE_OPTS.microdnf = VALUE_OPTS.dnf ?? [];
 VALUE_OPTS.dnf5 = VALUE_OPTS.dnf ?? [];
+// Azure Linux (and Photon OS) use tdnf, which takes dnf's options.
+VALUE_OPTS.tdnf = VALUE_OPTS.dnf ?? [];
 VALUE_OPTS.apt = VALUE_OPTS['apt-get'] ?? [];
 
 function subcommand(pos: DocWord[]): { sub: string; rest: DocWord[] } {
@@ -60,6 +62,7 @@ export function packageEffect(cmd: DocCommand): PackageEffect | undefined {
     case 'dnf':
     case 'dnf5':
     case 'yum':
+    case 'tdnf':
     case 'microdnf': {
       let { sub, rest } = subcommand(pos);
       if (sub === 'group' || sub === 'groups' || sub === 'module') ({ sub, rest } = subcommand(rest));
@@ -136,7 +139,7 @@ export function packageEffect(cmd: DocCommand): PackageEffect | undefined {
       const sync = flags.includes('S') || longSync;
       let op: PackageOp = 'other';
       if (flags.includes('R') || optKeys.includes('--remove')) op = 'remove';
-      else if (sync && flags.includes('c')) op = 'clean';
+      else if (sync && (flags.includes('c') || optKeys.includes('--clean'))) op = 'clean';
       else if (sync && (flags.includes('u') || optKeys.includes('--sysupgrade'))) op = 'upgrade-all';
       else if (sync || flags.includes('U')) op = 'install';
       const packages = op === 'upgrade-all' ? [] : pos;
@@ -167,11 +170,11 @@ export function packageEffect(cmd: DocCommand): PackageEffect | undefined {
 }
 
 const KERNEL_PACKAGES: Record<PackageFamily, RegExp> = {
-  rpm: /^(kernel|kernel-core|kernel-modules(-core)?|kernel-(lt|ml|rt|cachyos[\w-]*|longterm|surface|fsync|bazzite))(-[\d.].*)?$/,
+  rpm: /^(kernel|kernel-core|kernel-modules(-core)?|kernel-(lt|ml|rt|cachyos[\w-]*|longterm|surface|fsync|bazzite|azure|hwe|mshv))(-[\d.].*)?$/,
   deb: /^(linux-image-[\w.+-]+|linux-(generic|virtual|lowlatency|aws|azure|gcp|kvm)(-hwe-[\d.]+)?)$/,
-  pacman: /^linux(-lts|-zen|-hardened|-rt|-rt-lts)?$/,
-  zypp: /^kernel-(default|longterm|rt|vanilla)$/,
-  apk: /^linux-(lts|virt|edge)$/,
+  pacman: /^linux(-lts|-zen|-hardened|-rt|-rt-lts|-cachyos[\w-]*)?$/,
+  zypp: /^kernel-(default|longterm|rt|vanilla|kvmsmall)$/,
+  apk: /^linux-(lts|virt|edge|stable)$/,
 };
 
 /** Kernel packages among the effect's packages. */
@@ -180,8 +183,46 @@ export function kernelPackages(p: PackageEffect): DocWord[] {
   return p.packages.filter((w) => re.test(w.value.replace(/^\/?.*\//, '').replace(/\*$/, '')));
 }
 
-/** Families whose kernel packages install `/boot/vmlinuz-$kver` rather than `/usr/lib/modules/$kver/vmlinuz`. */
-export const BOOT_KERNEL_FAMILIES: PackageFamily[] = ['deb', 'pacman'];
+/**
+ * Where each family's kernel package puts the kernel image. bootc boots only
+ * `/usr/lib/modules/$kver/vmlinuz`; a package that installs `/boot/vmlinuz-$kver` instead needs a copy.
+ *
+ * - rpm (Fedora, CentOS, RHEL `kernel-core`): `/usr/lib/modules/$kver/vmlinuz`; the /boot copy is made by
+ *   kernel-install at install time (kernel.spec in Fedora's dist-git; bootc's own base images rely on it).
+ * - Azure Linux (`tdnf install kernel`): the image is `/boot/vmlinuz-$kver`, and
+ *   `/lib/modules/$kver/vmlinuz` is an absolute symlink to it (Azure Linux's SPECS/kernel/kernel.spec,
+ *   "Symlink /lib/modules/uname/vmlinuz to boot partition"). bootc masks /boot, so the link must be
+ *   replaced by the file.
+ * - deb (Debian, Ubuntu `linux-image-*`): `/boot/vmlinuz-$kver` only (the package's file list; bootcrew's
+ *   debian-bootc and ubuntu-bootc copy it into /usr/lib/modules).
+ * - pacman (Arch `linux`, `-lts`, `-zen`, `-hardened`, CachyOS `linux-cachyos*`):
+ *   `/usr/lib/modules/$kver/vmlinuz` (the PKGBUILDs' `install -Dm644 … "$modulesdir/vmlinuz"`); the
+ *   /boot copy comes from mkinitcpio's pacman hook, which a bootc image does not need.
+ * - zypp (openSUSE `kernel-default`): `/usr/lib/modules/$kver/vmlinuz` since the usr-merge of the
+ *   kernel packages; /boot entries are made by scriptlets.
+ * - apk (Alpine `linux-lts`, `linux-virt`): `/boot/vmlinuz-lts` (`-virt`) with modules in
+ *   /lib/modules/$kver (the aports APKBUILDs).
+ */
+export type KernelLayout = 'modules' | 'boot';
+
+export function kernelLayout(p: PackageEffect): KernelLayout {
+  if (p.family === 'deb' || p.family === 'apk') return 'boot';
+  if (p.manager === 'tdnf') return 'boot';
+  return 'modules';
+}
+
+/**
+ * The kernel package leaves files in /boot. On Arch that is mkinitcpio's pacman hook, which the
+ * default `initramfs` provider brings along; installing dracut instead (what bootc images do) brings no
+ * /boot hook.
+ */
+export function kernelFillsBoot(p: PackageEffect): boolean {
+  if (p.family === 'pacman') return !p.packages.some((w) => w.value === 'dracut');
+  return kernelLayout(p) === 'boot';
+}
+
+/** Families whose kernel packages install `/boot/vmlinuz-$kver` (see kernelLayout for the exceptions by manager). */
+export const BOOT_KERNEL_FAMILIES: PackageFamily[] = ['deb', 'apk'];
 
 export interface UserEffect {
   kind: 'user';

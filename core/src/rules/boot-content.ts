@@ -2,7 +2,7 @@ import { appendToRun, lasting, mountCovers, removedLater, shippedWrites } from '
 import { defineRule, type Fix } from '../lint/rule';
 import { shippedInstructions } from '../model/containerfile';
 import { isUnder } from '../model/paths';
-import { BOOT_KERNEL_FAMILIES, kernelPackages } from '../model/packages';
+import { kernelFillsBoot, kernelPackages } from '../model/packages';
 
 export default defineRule({
   meta: {
@@ -18,19 +18,23 @@ export default defineRule({
   check({ model, report }) {
     for (const pw of shippedWrites(model)) {
       const p = pw.write.path;
-      if (!isUnder(p, '/boot') || p === '/boot') continue;
+      // /boot itself may exist (bootc wants it, empty); a copy or move *into* it adds content.
+      const into = pw.write.intoDirectory === true && (pw.write.sources?.length ?? 0) > 0;
+      if (!isUnder(p, '/boot') || (p === '/boot' && !into)) continue;
       // Sealed composefs UKIs are the one thing bootc expects in /boot.
       if (/^\/boot\/EFI\/Linux\/[^/]+\.efi$/.test(p)) continue;
       if (!lasting(model, pw)) continue;
+      const first = pw.write.sources?.[0]?.value.replace(/\/+$/, '').split('/').pop();
+      const shown = p === '/boot' && first ? `/boot/${first}` : p;
       report({
         range: pw.write.range,
-        message: `${p} is in /boot, which bootc manages and mounts over at runtime: this content is hidden. Keep the kernel and initramfs in /usr/lib/modules/$kver/.`,
+        message: `${shown} is in /boot, which bootc manages and mounts over at runtime: this content is hidden. Keep the kernel and initramfs in /usr/lib/modules/$kver/.`,
       });
     }
     const infos = shippedInstructions(model);
     for (const info of infos) {
       for (const p of info.packages) {
-        if (p.op !== 'install' || !BOOT_KERNEL_FAMILIES.includes(p.family)) continue;
+        if ((p.op !== 'install' && p.op !== 'upgrade-all') || !kernelFillsBoot(p)) continue;
         const kernels = kernelPackages(p);
         const first = kernels[0];
         if (!first) continue;

@@ -1,6 +1,6 @@
 import { shippedWrites } from '../lint/helpers';
 import { defineRule } from '../lint/rule';
-import { isUnder } from '../model/paths';
+import { isUnder, resolvePath } from '../model/paths';
 
 const FORBIDDEN: Record<string, string> = {
   '/sysroot': 'the physical root that bootc and ostree manage',
@@ -27,7 +27,8 @@ export default defineRule({
       const root = Object.keys(FORBIDDEN).find((d) => isUnder(p, d));
       if (!root) continue;
       if (p === '/sysroot' && (write.via === 'mkdir' || write.via === 'install')) continue;
-      if (p === '/ostree' && write.via === 'ln' && write.linkTarget === 'sysroot/ostree') continue;
+      // `ln -s sysroot/ostree /ostree`, or the same link written absolute (`/sysroot/ostree`).
+      if (p === '/ostree' && write.via === 'ln' && resolvePath(write.linkTarget ?? '', '/') === '/sysroot/ostree') continue;
       const hint = root === '/proc' || root === '/sys' ? ' Use sysctl.d or udev rules in /usr/lib instead.' : '';
       report({
         range: write.range,

@@ -1,4 +1,4 @@
-import { copiesWholeRoot, kernelCopies, kernelInstalls, nonBootcRoot } from '../lint/kernel';
+import { copiesWholeRoot, kernelCopies, kernelInstalls, nonBootcRoot, runsHiddenScript } from '../lint/kernel';
 import { defineRule } from '../lint/rule';
 import { rootStage } from '../model/containerfile';
 
@@ -16,6 +16,7 @@ export default defineRule({
   check({ model, report }) {
     if (!nonBootcRoot(model)) return;
     if (kernelInstalls(model).length > 0 || kernelCopies(model).length > 0 || copiesWholeRoot(model)) return;
+    if (runsHiddenScript(model)) return;
     const root = rootStage(model);
     if (!root) return;
     const what = root.baseKind === 'scratch' ? 'scratch' : `${root.image} (${root.family?.title ?? 'not a bootc image'})`;

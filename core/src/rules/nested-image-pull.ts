@@ -1,5 +1,49 @@
 import { defineRule } from '../lint/rule';
+import { positionals } from '../model/effects';
 import { commandsNamed } from '../model/indexes';
+
+/** Global options that take a value, so `podman --root DIR pull IMG` is read as `pull`. */
+const GLOBAL_VALUE_OPTS: Record<string, string[]> = {
+  podman: [
+    '--root',
+    '--runroot',
+    '--storage-driver',
+    '--storage-opt',
+    '--imagestore',
+    '--connection',
+    '-c',
+    '--url',
+    '--identity',
+    '--log-level',
+    '--cgroup-manager',
+    '--runtime',
+    '--runtime-flag',
+    '--tmpdir',
+    '--events-backend',
+    '--network-cmd-path',
+    '--network-config-dir',
+    '--cni-config-dir',
+    '--conmon',
+    '--hooks-dir',
+    '--module',
+    '--ssh',
+    '--volumepath',
+    '--db-backend',
+  ],
+  buildah: ['--root', '--runroot', '--storage-driver', '--storage-opt', '--registries-conf', '--log-level', '--cgroup-manager'],
+  docker: ['-H', '--host', '--config', '-c', '--context', '-l', '--log-level', '--tlscacert', '--tlscert', '--tlskey'],
+  skopeo: [
+    '--override-arch',
+    '--override-os',
+    '--override-variant',
+    '--policy',
+    '--registries.d',
+    '--registries-conf',
+    '--tmpdir',
+    '--command-timeout',
+    '--user-agent',
+  ],
+};
 
 export default defineRule({
   meta: {
@@ -16,10 +60,11 @@ export default defineRule({
     for (const { info, cmd: c } of commandsNamed(model, 'podman', 'docker', 'buildah', 'skopeo')) {
       if (!info.stage.shipped) continue;
       {
-        const sub = c.args.find((a) => !a.value.startsWith('-'))?.value;
+        const { pos } = positionals(c.args, GLOBAL_VALUE_OPTS[c.name] ?? []);
+        const sub = pos[0]?.value;
         const engine =
           ['podman', 'docker', 'buildah'].includes(c.name) &&
-          (sub === 'pull' || sub === 'load' || (sub === 'image' && ['pull', 'load'].includes(c.args[1]?.value ?? '')));
+          (sub === 'pull' || sub === 'load' || (sub === 'image' && ['pull', 'load'].includes(pos[1]?.value ?? '')));
         const skopeo = c.name === 'skopeo' && sub === 'copy' && c.args.some((a) => a.value.startsWith('containers-storage:'));
         if (!engine && !skopeo) continue;
         report({

@@ -14,10 +14,16 @@ export default defineRule({
     good: 'FROM quay.io/fedora/fedora-bootc:42\nRUN --mount=type=tmpfs,target=/tmp curl -o /tmp/pkg.rpm https://example.com/pkg.rpm && dnf -y install /tmp/pkg.rpm',
   },
   check({ model, report }) {
+    const seen = new Set<string>();
     for (const pw of shippedWrites(model)) {
       const p = pw.write.path.replace(/^\/var\/run(?=\/|$)/, '/run');
       const dir = isUnder(p, '/run') ? '/run' : isUnder(p, '/tmp') ? '/tmp' : undefined;
-      if (!dir || p === dir || !lasting(model, { ...pw, write: { ...pw.write, path: p } })) continue;
+      const into = pw.write.intoDirectory === true && (pw.write.sources?.length ?? 0) > 0;
+      if (!dir || (p === dir && !into) || !lasting(model, { ...pw, write: { ...pw.write, path: p } })) continue;
+      // `git clone URL /tmp/src && make -C /tmp/src`: one place, one finding.
+      const key = `${pw.info.index}|${p}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const fixes: Fix[] = [];
       if (pw.info.keyword === 'RUN') {
         const kw = pw.info.ins.getInstructionRange();
@@ -29,7 +35,7 @@ export default defineRule({
       }
       report({
         range: pw.write.range,
-        message: `${pw.write.path} stays in the image, but ${dir} is a tmpfs on the booted system that hides it. Use RUN --mount=type=tmpfs,target=${dir} or remove it in the same RUN.`,
+        message: `${p === dir ? `What this puts into ${dir}` : pw.write.path} stays in the image, but ${dir} is a tmpfs on the booted system that hides it. Use RUN --mount=type=tmpfs,target=${dir} or remove it in the same RUN.`,
         fixes,
       });
     }

@@ -40,6 +40,8 @@ export default defineRule({
       const links = varLinksAt(model, info, write.order);
       const real = realPath(write.path, links);
       if (!isUnder(real.path, '/var') || isUnder(real.path, '/var/run')) continue;
+      // `rm -rf /var && mkdir -p /var`: an empty /var is the mount point itself, not content in it.
+      if (real.path === '/var' && (write.via === 'mkdir' || write.via === 'install')) continue;
       if (!lasting(model, pw) || mountCovers(info, real.path)) continue;
       // bootc's var-tmpfiles accepts directories that a tmpfiles.d line declares.
       if ((write.via === 'mkdir' || write.via === 'install') && (declared.has(real.path) || declared.has(write.path))) continue;

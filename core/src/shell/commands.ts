@@ -42,6 +42,11 @@ export interface SimpleCommand {
   swallowed: boolean;
   /** Reads its stdin from a pipe (`echo x | passwd`). */
   piped: boolean;
+  /**
+   * The subshells it runs in, outermost first (`''` at the top level, `'/2'` inside the second
+   * subshell): a `cd` changes the directory of later commands in its own scope and the scopes inside it.
+   */
+  scope: string;
 }
 
 const WRAPPERS = new Set(['sudo', 'exec', 'command', 'nohup', 'time', 'nice', 'ionice', 'chronic']);
@@ -88,6 +93,7 @@ interface Ctx {
   piped: boolean;
   /** Command-substitution depth, so redirects attach to commands of the same level. */
   level: number;
+  scope: string;
 }
 
 interface Walk {
@@ -96,7 +102,13 @@ interface Walk {
   errexit: boolean;
   base: number;
   levels: number[];
+  /** Subshells seen so far, to name scopes. */
+  scopes: { n: number };
+  /** Nesting of the walk, bounded so garbage such as 10,000 `(` cannot exhaust the stack. */
+  depth: number;
 }
+
+const MAX_DEPTH = 200;
 
 function redirectOf(r: Node): { redirect?: Redirect; heredoc?: HeredocData } {
   if (r.type === 'file_redirect') {
@@ -120,11 +132,12 @@ function redirectOf(r: Node): { redirect?: Redirect; heredoc?: HeredocData } {
 export function extractCommands(text: string): SimpleCommand[] {
   const hit = commandCache.get(text);
   if (hit) return hit;
-  const w: Walk = { out: [], errexit: false, base: 0, levels: [] };
+  const w: Walk = { out: [], errexit: false, base: 0, levels: [], scopes: { n: 0 }, depth: 0 };
   const tree = parseShell(text);
+  if (!tree) return [];
   const cursor = tree.rootNode.walk();
   try {
-    walkTree(cursor, w, { swallowed: false, piped: false, level: 0 });
+    walkTree(cursor, w, { swallowed: false, piped: false, level: 0, scope: '' });
   } finally {
     cursor.delete();
     tree.delete();
@@ -166,7 +179,7 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
     descend(
       cursor,
       w,
-      () => ({ ...ctx, swallowed: true, level: ctx.level + 1 }),
+      () => ({ ...ctx, swallowed: true, level: ctx.level + 1, scope: `${ctx.scope}/${++w.scopes.n}` }),
       (t) =>
         t === 'command_substitution' ||
         t === 'process_substitution' ||
@@ -178,7 +191,13 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
   }
   if (type === 'heredoc_body' || type === 'comment' || !cursor.nodeIsNamed) return;
   if (type === 'command_substitution' || type === 'process_substitution') {
-    descend(cursor, w, () => ({ swallowed: true, piped: false, level: ctx.level + 1 }));
+    const scope = `${ctx.scope}/${++w.scopes.n}`;
+    descend(cursor, w, () => ({ swallowed: true, piped: false, level: ctx.level + 1, scope }));
+    return;
+  }
+  if (type === 'subshell') {
+    const scope = `${ctx.scope}/${++w.scopes.n}`;
+    walkSequence(cursor, w, { ...ctx, scope });
     return;
   }
   if (type === 'negated_command') {
@@ -186,14 +205,7 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
     return;
   }
   if (type === 'list') {
-    const node = cursor.currentNode;
-    const orOp = node.children.some((c) => c?.type === '||');
-    let first = true;
-    descend(cursor, w, () => {
-      const left = first;
-      first = false;
-      return left && orOp ? { ...ctx, swallowed: true } : ctx;
-    });
+    walkList(cursor.currentNode, w, ctx);
     return;
   }
   if (type === 'pipeline') {
@@ -239,27 +251,68 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
     return;
   }
   if (SEQUENCES.has(type)) {
-    const node = cursor.currentNode;
-    const statements = node.namedChildren.filter((c): c is Node => c !== null && !NOT_STATEMENTS.has(c.type));
-    const lastId = statements[statements.length - 1]?.id;
-    descend(cursor, w, () => {
-      const isLast = cursor.nodeId === lastId;
-      return isLast || w.errexit ? ctx : { ...ctx, swallowed: true };
-    });
+    walkSequence(cursor, w, ctx);
     return;
   }
   descend(cursor, w, () => ctx);
 }
 
+/** Statements of a sequence: only the last one's status counts, unless `set -e` is on. */
+function walkSequence(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
+  const node = cursor.currentNode;
+  const statements = node.namedChildren.filter((c): c is Node => c !== null && !NOT_STATEMENTS.has(c.type));
+  const lastId = statements[statements.length - 1]?.id;
+  descend(cursor, w, () => {
+    const isLast = cursor.nodeId === lastId;
+    return isLast || w.errexit ? ctx : { ...ctx, swallowed: true };
+  });
+}
+
 /** Walks the children of the cursor's node with a context chosen per child. */
 function descend(cursor: TreeCursor, w: Walk, ctxFor: (field: string | null) => Ctx, filter?: (type: string) => boolean): void {
-  if (!cursor.gotoFirstChild()) return;
+  if (w.depth >= MAX_DEPTH || !cursor.gotoFirstChild()) return;
+  w.depth++;
   do {
     if (!cursor.nodeIsNamed) continue;
     if (filter && !filter(cursor.nodeType)) continue;
     walkTree(cursor, w, ctxFor(cursor.currentFieldName));
   } while (cursor.gotoNextSibling());
+  w.depth--;
   cursor.gotoParent();
+}
+
+/**
+ * `a && b || c && d` parses left-nested, one level per operator: walk the chain flat, so a RUN of
+ * 500 `&&`-joined commands does not cost 500 levels of recursion. An operand's status is swallowed
+ * when an `||` follows it anywhere in the chain (`(a && b) || c`); what follows `||` still runs.
+ */
+function walkList(node: Node, w: Walk, ctx: Ctx): void {
+  const rights: { op: string; right: Node }[] = [];
+  let cur: Node = node;
+  for (;;) {
+    const operands = cur.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+    const left = operands[0];
+    const right = operands.length > 1 ? operands[operands.length - 1] : undefined;
+    if (cur.type !== 'list' || !left || !right) break;
+    rights.push({ op: cur.children.some((c) => c?.type === '||') ? '||' : '&&', right });
+    cur = left;
+  }
+  rights.reverse();
+  // A list the parser could not split (an error node inside) is walked child by child.
+  const head = cur.type === 'list' ? cur.namedChildren.filter((c): c is Node => c !== null) : [cur];
+  const operands = [...head, ...rights.map((r) => r.right)];
+  const orAfter: boolean[] = [];
+  for (let k = rights.length - 1, seen = false; k >= 0; k--) orAfter[k] = seen ||= rights[k]?.op === '||';
+  operands.forEach((operand, n) => {
+    const k = Math.max(0, n - head.length + 1);
+    const swallowed = ctx.swallowed || (orAfter[k] ?? false);
+    const c = operand.walk();
+    try {
+      walkTree(c, w, { ...ctx, swallowed });
+    } finally {
+      c.delete();
+    }
+  });
 }
 
 function toCommand(node: Node, w: Walk, ctx: Ctx): SimpleCommand | undefined {
@@ -274,7 +327,11 @@ function toCommand(node: Node, w: Walk, ctx: Ctx): SimpleCommand | undefined {
     const prog = head.value.split('/').pop() ?? head.value;
     if (WRAPPERS.has(prog)) {
       words = words.slice(1);
-      while (words[0] && words[0].value.startsWith('-')) words = words.slice(1);
+      while (words[0] && words[0].value.startsWith('-')) {
+        // `sudo -u app podman …`, `nice -n 10 make`: these options take the next word.
+        const takesValue = /^-[ugCDhpRrTtUn]$/.test(words[0].value) && (prog === 'sudo' || prog === 'nice' || prog === 'ionice');
+        words = words.slice(takesValue ? 2 : 1);
+      }
     } else if (prog === 'env') {
       words = words.slice(1);
       while (words[0] && (words[0].value.startsWith('-') || /^\w+=/.test(words[0].value))) words = words.slice(1);
@@ -308,6 +365,7 @@ function toCommand(node: Node, w: Walk, ctx: Ctx): SimpleCommand | undefined {
     order: 0,
     swallowed: ctx.swallowed,
     piped: ctx.piped,
+    scope: ctx.scope,
   };
 }
 
@@ -318,11 +376,20 @@ function nested(cmd: SimpleCommand, w: Walk, ctx: Ctx): void {
   const script = i >= 0 ? cmd.args[i + 1] : undefined;
   if (!script || script.dynamic) return;
   const quoteShift = script.end - script.start > script.value.length ? 1 : 0;
-  const inner: Walk = { out: w.out, errexit: false, base: script.start + quoteShift, levels: w.levels };
+  if (w.depth >= MAX_DEPTH) return;
+  const inner: Walk = {
+    out: w.out,
+    errexit: false,
+    base: script.start + quoteShift,
+    levels: w.levels,
+    scopes: w.scopes,
+    depth: w.depth + 1,
+  };
   const tree = parseShell(script.value);
+  if (!tree) return;
   const cursor = tree.rootNode.walk();
   try {
-    walkTree(cursor, inner, { swallowed: ctx.swallowed, piped: false, level: ctx.level });
+    walkTree(cursor, inner, { swallowed: ctx.swallowed, piped: false, level: ctx.level, scope: `${ctx.scope}/${++w.scopes.n}` });
   } finally {
     cursor.delete();
     tree.delete();

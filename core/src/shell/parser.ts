@@ -46,13 +46,22 @@ let parsed = 0;
  * they need into JS objects and delete the tree at once (`extractCommands` caches that copy by
  * text, so an edit elsewhere in the Containerfile re-parses only the RUN that changed).
  */
-export function parseShell(text: string): Tree {
+export function parseShell(text: string): Tree | undefined {
   if (!parser) throw new Error('initShellParser() must complete before parsing shell text');
-  const tree = parser.parse(text);
-  if (!tree) throw new Error('tree-sitter returned no tree');
+  // tree-sitter's error recovery is superlinear on some garbage (thousands of unclosed `(` in a RUN
+  // took minutes): give one script a time budget and treat it as unparsable past that.
+  const deadline = performance.now() + PARSE_BUDGET_MS;
+  const tree = parser.parse(text, null, { progressCallback: () => performance.now() > deadline });
   parsed++;
+  if (!tree) {
+    parser.reset();
+    return undefined;
+  }
   return tree;
 }
+
+/** Real scripts parse in well under a millisecond per kilobyte. */
+const PARSE_BUDGET_MS = 1000;
 
 /** For tests: how many shell texts were parsed so far. */
 export function shellParseCount(): number {
