@@ -24,6 +24,7 @@ Usage:
   bootc-lab build [FILE] [--context DIR] [--tag TAG] [--build-arg K=V]... [--target STAGE] [--isolation X] [--connection NAME] [--no-lint]
   bootc-lab lint-image IMAGE [--file Containerfile] [--format text|json] [--no-bootc] [--raw] [--isolation X]
   bootc-lab boot IMAGE [--mode quick|install] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--json]
+  bootc-lab init --template NAME [DIR] [--force]   (bootc-lab init --list shows the templates)
   bootc-lab lsp --stdio
 
 lint exits 0 when no error-severity finding is reported, 1 when at least one is,
@@ -32,6 +33,7 @@ and 2 on a usage or read error. FILE may be - for standard input.
 
 import { CliError, UsageError, buildCommandCli, lintImageCommand } from './image-commands';
 import { bootCommand } from './boot-command';
+import { initCommand } from './init-command';
 
 function out(s: string): void {
   process.stdout.write(s);
@@ -149,6 +151,8 @@ export async function main(argv: string[]): Promise<number> {
         return await lintImageCommand(rest);
       case 'boot':
         return await bootCommand(rest);
+      case 'init':
+        return initCommand(rest);
       case 'lsp':
         return await lspCommand(rest);
       case '--version':
