@@ -290,6 +290,7 @@ const TABLES: Record<string, Table> = {
   },
   'missing-container-lint': {
     valid: [
+      `${DEBIAN}ARG BOOTC\nRUN true\nRUN if [ "$BOOTC" = none ]; then echo "lint skipped"; else bootc container lint; fi`,
       `${FEDORA}RUN dnf -y install vim\nRUN bootc container lint\nLABEL x=y`,
       `${FEDORA}RUN dnf -y install vim && bootc container lint`,
     ],
@@ -306,9 +307,16 @@ const TABLES: Record<string, Table> = {
     valid: [
       `${FEDORA}RUN bootc container lint`,
       `${FEDORA}RUN --mount=type=cache,target=/var/cache/dnf bootc container lint --fatal-warnings`,
+      `ARG BOOTC=build\n${DEBIAN}ARG BOOTC\nRUN if [ "$BOOTC" = none ]; then echo "lint skipped: BOOTC=none"; else bootc container lint; fi`,
+      `${DEBIAN}ARG BOOTC=build\nRUN case "$BOOTC" in none) echo "lint skipped" ;; *) bootc container lint ;; esac`,
     ],
     invalid: [
       { code: `${FEDORA}RUN «--mount=type=tmpfs,target=/run» «--mount=type=tmpfs,target=/tmp» bootc container lint` },
+      { code: `${DEBIAN}RUN if command -v bootc; then «bootc container lint»; fi` },
+      { code: `${DEBIAN}RUN if command -v bootc; then «bootc container lint»; else echo skipped; fi` },
+      { code: `${DEBIAN}RUN [ ! -x /usr/bin/bootc ] || «bootc container lint»` },
+      { code: `${DEBIAN}RUN if [ "$BOOTC" = none ]; then echo skipped; else «bootc container lint»; fi` },
+      { code: `${DEBIAN}ARG BOOTC\nRUN if [ "$BOOTC" != none ]; then «bootc container lint»; fi` },
       { code: `${FEDORA}RUN «bootc container lint» || true` },
       { code: `${FEDORA}RUN «bootc container lint»; true` },
       {

@@ -42,6 +42,11 @@ export interface SimpleCommand {
   swallowed: boolean;
   /** Reads its stdin from a pipe (`echo x | passwd`). */
   piped: boolean;
+  /**
+   * The command runs only on a condition: the text of the enclosing `if`/`elif`/`while` test,
+   * `case` word, or the left side of `a || b`. Absent when it always runs.
+   */
+  guard?: string;
 }
 
 const WRAPPERS = new Set(['sudo', 'exec', 'command', 'nohup', 'time', 'nice', 'ionice', 'chronic']);
@@ -88,6 +93,11 @@ interface Ctx {
   piped: boolean;
   /** Command-substitution depth, so redirects attach to commands of the same level. */
   level: number;
+  guard?: string;
+}
+
+function guarded(ctx: Ctx, condition: string): Ctx {
+  return { ...ctx, guard: ctx.guard ? `${ctx.guard}; ${condition}` : condition };
 }
 
 interface Walk {
@@ -188,11 +198,13 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
   if (type === 'list') {
     const node = cursor.currentNode;
     const orOp = node.children.some((c) => c?.type === '||');
+    const leftText = node.namedChildren[0]?.text ?? '';
     let first = true;
     descend(cursor, w, () => {
       const left = first;
       first = false;
-      return left && orOp ? { ...ctx, swallowed: true } : ctx;
+      if (!orOp) return ctx;
+      return left ? { ...ctx, swallowed: true } : guarded(ctx, leftText);
     });
     return;
   }
@@ -206,7 +218,19 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
     return;
   }
   if (type === 'if_statement' || type === 'while_statement' || type === 'elif_clause') {
-    descend(cursor, w, (field) => (field === 'condition' ? { ...ctx, swallowed: true } : ctx));
+    const node = cursor.currentNode;
+    const condition = node
+      .childrenForFieldName('condition')
+      .map((c) => c?.text ?? '')
+      .join(' ');
+    const body = guarded(ctx, condition);
+    descend(cursor, w, (field) => (field === 'condition' ? { ...ctx, swallowed: true } : body));
+    return;
+  }
+  if (type === 'case_statement') {
+    const value = cursor.currentNode.childForFieldName('value')?.text ?? '';
+    const body = guarded(ctx, `case ${value}`);
+    descend(cursor, w, (field) => (field === 'value' ? ctx : body));
     return;
   }
   if (type === 'redirected_statement') {
@@ -308,6 +332,7 @@ function toCommand(node: Node, w: Walk, ctx: Ctx): SimpleCommand | undefined {
     order: 0,
     swallowed: ctx.swallowed,
     piped: ctx.piped,
+    guard: ctx.guard,
   };
 }
 
@@ -322,7 +347,7 @@ function nested(cmd: SimpleCommand, w: Walk, ctx: Ctx): void {
   const tree = parseShell(script.value);
   const cursor = tree.rootNode.walk();
   try {
-    walkTree(cursor, inner, { swallowed: ctx.swallowed, piped: false, level: ctx.level });
+    walkTree(cursor, inner, { swallowed: ctx.swallowed, piped: false, level: ctx.level, guard: ctx.guard });
   } finally {
     cursor.delete();
     tree.delete();
