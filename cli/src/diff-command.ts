@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { initShellParser, type ContainerfileModel } from '../../core/src';
-import { diffImages, formatDiffText } from '../../core/src/image/diff';
+import { diffImages } from '../../core/src/image/diff';
+import { formatDiffText } from '../../core/src/image/diff-text';
 import { podmanMissingMessage } from '../../core/src/podman/podman';
 import { NotFoundError } from '../../core/src/process/run';
 import { CliError, UsageError, interruptible, readModel } from './image-commands';

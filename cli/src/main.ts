@@ -26,6 +26,7 @@ Usage:
   bootc-lab boot IMAGE [--mode quick|install] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--state DIR] [--json]
     [--firmware FILE] [--disk-size GB] [--filesystem FS] [--tpm] [--podman PATH] [--connection NAME] [--remote]
   bootc-lab diff OLD NEW [--file Containerfile] [--format text|json] [--content] [--all]
+  bootc-lab boot IMAGE [--mode quick|install] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--json]
   bootc-lab lsp --stdio
 
 lint exits 0 when no error-severity finding is reported, 1 when at least one is,
@@ -35,6 +36,7 @@ and 2 on a usage or read error. FILE may be - for standard input.
 import { CliError, UsageError, buildCommandCli, lintImageCommand } from './image-commands';
 import { bootCommand } from './boot-command';
 import { diffCommand } from './diff-command';
+import { initCommand } from './init-command';
 
 function out(s: string): void {
   process.stdout.write(s);
@@ -154,6 +156,8 @@ export async function main(argv: string[]): Promise<number> {
         return await bootCommand(rest);
       case 'diff':
         return await diffCommand(rest);
+      case 'init':
+        return initCommand(rest);
       case 'lsp':
         return await lspCommand(rest);
       case '--version':

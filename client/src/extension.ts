@@ -19,6 +19,7 @@ import { ResultsPanel } from './results';
 import { FromCodeLens, RunsTree } from './tree';
 import { buildModel, initShellParser } from '../../core/src';
 import { defaultTag } from '../../core/src/podman/build';
+import { TEMPLATES, TemplateError, writeTemplate } from '../../core/src/templates';
 
 /** Extensions that already report dockerfile-utils diagnostics on the same files. */
 const OVERLAPPING = ['ms-azuretools.vscode-containers', 'ms-azuretools.vscode-docker', 'docker.docker'];
@@ -42,6 +43,48 @@ function serverSettings(): Record<string, unknown> {
     rules: c.get('rules', {}),
     lintDebounceMs: c.get('lint.debounceMs', 150),
   };
+}
+
+type TemplatePick = vscode.QuickPickItem & ({ snippet: string } | { template: string });
+
+/**
+ * Fedora and CentOS start from a snippet in a new editor: their base already is a bootc image. The
+ * custom bases are whole templates (a Containerfile and the files it COPYs), written to a folder.
+ */
+async function newFromTemplate(context: vscode.ExtensionContext): Promise<void> {
+  const items: TemplatePick[] = [
+    { label: 'Fedora bootc', description: 'snippet in a new editor', snippet: 'bootc image (Fedora)' },
+    { label: 'CentOS Stream bootc', description: 'snippet in a new editor', snippet: 'bootc image (CentOS Stream)' },
+    ...TEMPLATES.map((t) => ({ label: t.title, description: `${t.name}: writes a folder`, detail: t.description, template: t.name })),
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'New Containerfile from a template' });
+  if (!pick) return;
+  if ('snippet' in pick) {
+    const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: '' });
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('editor.action.insertSnippet', { langId: 'dockerfile', name: pick.snippet });
+    return;
+  }
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const folder = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    defaultUri: root,
+    openLabel: `Write ${pick.template} here`,
+  });
+  const dest = folder?.[0];
+  if (!dest) return;
+  try {
+    writeTemplate(context.asAbsolutePath('templates'), pick.template, dest.fsPath);
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    void vscode.window.showErrorMessage(`bootc Lab: ${e.message}`);
+    return;
+  }
+  const file = vscode.Uri.joinPath(dest, 'Containerfile');
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+  void vscode.window.showInformationMessage(`Wrote the ${pick.template} template; its README.md says how to build, boot and install it.`);
 }
 
 /** What the extension exports: the run history and VMs, for the extension-host test suite. */
@@ -147,29 +190,7 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
     vscode.languages.registerCodeLensProvider({ language: 'dockerfile' }, new FromCodeLens()),
     vscode.commands.registerCommand('bootc.showResults', (id?: string) => results.show(typeof id === 'string' ? id : undefined)),
     vscode.commands.registerCommand('bootc.clearRuns', () => runs.clear()),
-    vscode.commands.registerCommand('bootc.newContainerfile', async () => {
-      const pick = await vscode.window.showQuickPick(
-        [
-          { label: 'Fedora bootc', snippet: 'bootc-fedora' },
-          { label: 'CentOS Stream bootc', snippet: 'bootc-centos' },
-          { label: 'Custom Debian bootc image', snippet: 'bootc-debian' },
-        ],
-        { title: 'New Containerfile from a template' },
-      );
-      if (!pick) return;
-      const doc = await vscode.workspace.openTextDocument({ language: 'dockerfile', content: '' });
-      const ed = await vscode.window.showTextDocument(doc);
-      await vscode.commands.executeCommand('editor.action.insertSnippet', {
-        langId: 'dockerfile',
-        name:
-          pick.label === 'Fedora bootc'
-            ? 'bootc image (Fedora)'
-            : pick.label === 'CentOS Stream bootc'
-              ? 'bootc image (CentOS Stream)'
-              : 'bootc image (custom Debian base)',
-      });
-      void ed;
-    }),
+    vscode.commands.registerCommand('bootc.newContainerfile', () => newFromTemplate(context)),
   );
   // From the VMs view the argument is the tree node; from elsewhere a VM id or nothing.
   const vmId = (arg: unknown): string | undefined =>

@@ -157,7 +157,7 @@ describe('snippets', () => {
   for (const [name, s] of Object.entries(snippets)) {
     it(`"${name}" lints clean`, async () => {
       let text = expand(s.body);
-      if (!text.startsWith('FROM')) text = `FROM quay.io/fedora/fedora-bootc:42\n${text}\nRUN bootc container lint`;
+      if (!/^(FROM|ARG) /.test(text)) text = `FROM quay.io/fedora/fedora-bootc:42\n${text}\nRUN bootc container lint`;
       const context = { 'myapp.service': '[Service]\nExecStart=/usr/bin/true\n' };
       const f = await lint(text + '\n', { config: { syntax: true }, context });
       assert.deepEqual(

@@ -30,9 +30,14 @@ const TABLES: Record<string, Table> = {
       `${FEDORA}RUN mkdir /var/lib/x\nRUN rm -rf /var/lib/x`,
       `FROM docker.io/library/debian:bookworm AS build\nRUN mkdir -p /var/lib/x\n${FEDORA}RUN true`,
       `${FEDORA}RUN echo hi > /dev/null 2>&1`,
+      `${DEBIAN}COPY <<EOF /usr/lib/tmpfiles.d/dpkg.conf\nL+ /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\nEOF\nRUN mv /var/lib/dpkg /usr/lib/sysimage/dpkg && ln -s ../../usr/lib/sysimage/dpkg /var/lib/dpkg`,
     ],
     invalid: [
       { code: `${FEDORA}RUN mkdir -p «/var/lib/myapp»` },
+      { code: `${DEBIAN}RUN mv /var/lib/dpkg /usr/lib/sysimage/dpkg && ln -s ../../usr/lib/sysimage/dpkg «/var/lib/dpkg»` },
+      {
+        code: `${DEBIAN}COPY <<EOF /usr/lib/tmpfiles.d/dpkg.conf\nd /var/lib/dpkg 0755 root root -\nEOF\nRUN ln -s ../../usr/lib/sysimage/dpkg «/var/lib/dpkg»`,
+      },
       { code: `${FEDORA}COPY seed.db «/var/lib/myapp/»` },
       { code: `${FEDORA}RUN echo key > «/root/.ssh/authorized_keys»` },
       { code: `${FEDORA}WORKDIR /var/lib\nRUN touch «state.db»` },
@@ -176,6 +181,32 @@ const TABLES: Record<string, Table> = {
       { code: `FROM quay.io/fedora/fedora-bootc:42 AS base\nUSER «app»\nFROM base\nRUN true` },
     ],
   },
+  'bootc-binary-missing': {
+    valid: [
+      `${FEDORA}RUN bootc container lint`,
+      `${DEBIAN}RUN apt-get update && apt-get install -y bootc\nRUN bootc container lint`,
+      `${DEBIAN}COPY bootc_1.6.0_amd64.deb /tmp/\nRUN dpkg -i /tmp/bootc_1.6.0_amd64.deb && bootc container lint`,
+      'FROM docker.io/library/debian:trixie AS b\nRUN apt-get install -y cargo && make -C /src && make -C /src install DESTDIR=/out\n' +
+        `${DEBIAN}COPY --from=b /out/ /\nRUN bootc container lint`,
+      `${DEBIAN}RUN git clone https://example.org/bootc /tmp/bootc && make -C /tmp/bootc bin install-all\nRUN bootc container lint`,
+      `${DEBIAN}RUN cargo install --locked bootc-cli --root /usr\nRUN bootc container lint`,
+      `${DEBIAN}COPY --from=quay.io/fedora/fedora-bootc:42 /usr/bin/bootc /usr/bin/bootc\nRUN bootc container lint`,
+      { code: `${DEBIAN}COPY bin/bootc /usr/bin/\nRUN bootc container lint`, context: { 'bin/bootc': 'ELF' } },
+      { code: `${DEBIAN}COPY rootfs/ /\nRUN bootc container lint`, context: { 'rootfs/usr/bin/bootc': 'ELF' } },
+      `${DEBIAN}RUN apt-get install -y linux-image-amd64`,
+      'FROM docker.io/library/debian:trixie AS b\nRUN bootc --version\nFROM quay.io/fedora/fedora-bootc:42\nRUN true',
+    ],
+    invalid: [
+      { code: `${DEBIAN}LABEL containers.bootc=1\nRUN apt-get install -y linux-image-amd64\nRUN «bootc» container lint` },
+      {
+        code:
+          'FROM docker.io/library/debian:trixie AS b\nRUN apt-get install -y nodejs && npm ci\n' +
+          `${DEBIAN}COPY --from=b /app/ /usr/share/app/\nRUN «bootc» container lint`,
+      },
+      { code: `${DEBIAN}COPY rootfs/ /\nRUN «bootc» container lint`, context: { 'rootfs/usr/bin/other': 'x' } },
+      { code: `${DEBIAN}RUN apt-get install -y bootc-doc && «bootc» container lint` },
+    ],
+  },
   'kernel-missing': {
     valid: [
       `${FEDORA}RUN true`,
@@ -271,6 +302,7 @@ const TABLES: Record<string, Table> = {
   },
   'missing-container-lint': {
     valid: [
+      `${DEBIAN}ARG BOOTC\nRUN true\nRUN if [ "$BOOTC" = none ]; then echo "lint skipped"; else bootc container lint; fi`,
       `${FEDORA}RUN dnf -y install vim\nRUN bootc container lint\nLABEL x=y`,
       `${FEDORA}RUN dnf -y install vim && bootc container lint`,
     ],
@@ -287,9 +319,16 @@ const TABLES: Record<string, Table> = {
     valid: [
       `${FEDORA}RUN bootc container lint`,
       `${FEDORA}RUN --mount=type=cache,target=/var/cache/dnf bootc container lint --fatal-warnings`,
+      `ARG BOOTC=build\n${DEBIAN}ARG BOOTC\nRUN if [ "$BOOTC" = none ]; then echo "lint skipped: BOOTC=none"; else bootc container lint; fi`,
+      `${DEBIAN}ARG BOOTC=build\nRUN case "$BOOTC" in none) echo "lint skipped" ;; *) bootc container lint ;; esac`,
     ],
     invalid: [
       { code: `${FEDORA}RUN «--mount=type=tmpfs,target=/run» «--mount=type=tmpfs,target=/tmp» bootc container lint` },
+      { code: `${DEBIAN}RUN if command -v bootc; then «bootc container lint»; fi` },
+      { code: `${DEBIAN}RUN if command -v bootc; then «bootc container lint»; else echo skipped; fi` },
+      { code: `${DEBIAN}RUN [ ! -x /usr/bin/bootc ] || «bootc container lint»` },
+      { code: `${DEBIAN}RUN if [ "$BOOTC" = none ]; then echo skipped; else «bootc container lint»; fi` },
+      { code: `${DEBIAN}ARG BOOTC\nRUN if [ "$BOOTC" != none ]; then «bootc container lint»; fi` },
       { code: `${FEDORA}RUN «bootc container lint» || true` },
       { code: `${FEDORA}RUN «bootc container lint»; true` },
       {

@@ -258,5 +258,3 @@ export async function diffImages(o: DiffImagesOptions): Promise<ImageDiff> {
     timings: { rootfsMs, treeMs, totalMs: Date.now() - t0 },
   };
 }
-
-export { formatDiffText, formatVarWarning } from './diff-text';

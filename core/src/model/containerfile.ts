@@ -258,6 +258,7 @@ function analyseRun(model: ContainerfileModel, info: InstructionInfo, vars: Read
         swallowed: c.swallowed,
         piped: c.piped,
         scope: c.scope,
+        guard: c.guard,
         redirects: c.redirects.map((r) => ({ op: r.op, target: r.target ? w(r.target) : undefined })),
         heredocs: c.heredocs.map((h) => ({ text: h.text, range: map(h.start, h.end), target: h.target ? w(h.target) : undefined })),
       });

@@ -17,6 +17,8 @@ export interface DocCommand {
   order: number;
   swallowed: boolean;
   piped: boolean;
+  /** The shell condition the command runs under (see SimpleCommand.guard). */
+  guard?: string;
   redirects: { op: string; target?: DocWord }[];
   heredocs: { text: string; range: Range; target?: DocWord }[];
   /** Subshell path, see SimpleCommand.scope. */

@@ -1,6 +1,7 @@
 import type { Rule } from '../lint/rule';
 import apiDirectoryRemoved from './api-directory-removed';
 import bootContent from './boot-content';
+import bootcBinaryMissing from './bootc-binary-missing';
 import buildahInjectedFile from './buildah-injected-file';
 import containerLintMasked from './container-lint-masked';
 import deprecatedOstreeCommit from './deprecated-ostree-commit';
@@ -38,6 +39,7 @@ import varRunDirectory from './var-run-directory';
 export const ALL_RULES: readonly Rule[] = [
   apiDirectoryRemoved,
   bootContent,
+  bootcBinaryMissing,
   buildahInjectedFile,
   containerLintMasked,
   deprecatedOstreeCommit,

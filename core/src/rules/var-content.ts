@@ -5,19 +5,24 @@ import type { BuildContext } from '../lint/rule';
 import type { ContainerfileModel } from '../model/containerfile';
 import { isUnder, resolvePath } from '../model/paths';
 
-/** Paths declared by tmpfiles.d files the image gets from this Containerfile. */
-export function tmpfilesPaths(model: ContainerfileModel, ctx: BuildContext): Set<string> {
-  const out = new Set<string>();
+/** Lines of the tmpfiles.d files the image gets from this Containerfile: type letter and path. */
+function tmpfilesEntries(model: ContainerfileModel, ctx: BuildContext): { type: string; path: string }[] {
+  const out: { type: string; path: string }[] = [];
   for (const pw of shippedWrites(model)) {
     if (!isUnder(pw.write.path, '/usr/lib/tmpfiles.d') && !isUnder(pw.write.path, '/etc/tmpfiles.d')) continue;
     for (const f of filesOf(pw, ctx)) {
       for (const line of (f.content ?? '').split('\n')) {
-        const m = /^\s*[a-zA-Z][+!~^=-]*\s+(\/\S+)/.exec(line);
-        if (m?.[1]) out.add(resolvePath(m[1]));
+        const m = /^\s*([a-zA-Z])[+!~^=-]*\s+(\/\S+)/.exec(line);
+        if (m?.[1] && m[2]) out.push({ type: m[1], path: resolvePath(m[2]) });
       }
     }
   }
   return out;
+}
+
+/** Paths declared by tmpfiles.d files the image gets from this Containerfile. */
+export function tmpfilesPaths(model: ContainerfileModel, ctx: BuildContext): Set<string> {
+  return new Set(tmpfilesEntries(model, ctx).map((e) => e.path));
 }
 
 export default defineRule({
@@ -32,7 +37,10 @@ export default defineRule({
     good: 'FROM quay.io/fedora/fedora-bootc:42\nCOPY seed.db /usr/share/myapp/seed.db\nCOPY <<EOF /usr/lib/tmpfiles.d/myapp.conf\nd /var/lib/myapp 0755 root root -\nC /var/lib/myapp/seed.db - - - - /usr/share/myapp/seed.db\nEOF',
   },
   check({ model, report, buildContext }) {
-    const declared = tmpfilesPaths(model, buildContext);
+    const entries = tmpfilesEntries(model, buildContext);
+    const declared = new Set(entries.map((e) => e.path));
+    // An `L` line recreates the link on every boot, so a link the image also ships is not stale state.
+    const tmpfilesLinks = new Set(entries.filter((e) => e.type === 'L').map((e) => e.path));
     for (const pw of shippedWrites(model)) {
       const { write, info } = pw;
       // WORKDIR creates at most an empty directory that the base usually already has.
@@ -45,6 +53,7 @@ export default defineRule({
       if (!lasting(model, pw) || mountCovers(info, real.path)) continue;
       // bootc's var-tmpfiles accepts directories that a tmpfiles.d line declares.
       if ((write.via === 'mkdir' || write.via === 'install') && (declared.has(real.path) || declared.has(write.path))) continue;
+      if (write.via === 'ln' && tmpfilesLinks.has(write.path)) continue;
       const family = model.stages.find((s) => s.shipped && !s.parent)?.family?.title ?? 'this base';
       const where = real.via
         ? `${write.path} lands in ${real.path} (${real.via} is a link into /var on ${family})`

@@ -47,6 +47,11 @@ export interface SimpleCommand {
    * subshell): a `cd` changes the directory of later commands in its own scope and the scopes inside it.
    */
   scope: string;
+  /**
+   * The command runs only on a condition: the text of the enclosing `if`/`elif`/`while` test,
+   * `case` word, or the left side of `a || b`. Absent when it always runs.
+   */
+  guard?: string;
 }
 
 const WRAPPERS = new Set(['sudo', 'exec', 'command', 'nohup', 'time', 'nice', 'ionice', 'chronic']);
@@ -94,6 +99,11 @@ interface Ctx {
   /** Command-substitution depth, so redirects attach to commands of the same level. */
   level: number;
   scope: string;
+  guard?: string;
+}
+
+function guarded(ctx: Ctx, condition: string): Ctx {
+  return { ...ctx, guard: ctx.guard ? `${ctx.guard}; ${condition}` : condition };
 }
 
 interface Walk {
@@ -218,7 +228,19 @@ function walkTree(cursor: TreeCursor, w: Walk, ctx: Ctx): void {
     return;
   }
   if (type === 'if_statement' || type === 'while_statement' || type === 'elif_clause') {
-    descend(cursor, w, (field) => (field === 'condition' ? { ...ctx, swallowed: true } : ctx));
+    const node = cursor.currentNode;
+    const condition = node
+      .childrenForFieldName('condition')
+      .map((c) => c?.text ?? '')
+      .join(' ');
+    const body = guarded(ctx, condition);
+    descend(cursor, w, (field) => (field === 'condition' ? { ...ctx, swallowed: true } : body));
+    return;
+  }
+  if (type === 'case_statement') {
+    const value = cursor.currentNode.childForFieldName('value')?.text ?? '';
+    const body = guarded(ctx, `case ${value}`);
+    descend(cursor, w, (field) => (field === 'value' ? ctx : body));
     return;
   }
   if (type === 'redirected_statement') {
@@ -287,14 +309,14 @@ function descend(cursor: TreeCursor, w: Walk, ctxFor: (field: string | null) => 
  * when an `||` follows it anywhere in the chain (`(a && b) || c`); what follows `||` still runs.
  */
 function walkList(node: Node, w: Walk, ctx: Ctx): void {
-  const rights: { op: string; right: Node }[] = [];
+  const rights: { op: string; right: Node; leftText: string }[] = [];
   let cur: Node = node;
   for (;;) {
     const operands = cur.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
     const left = operands[0];
     const right = operands.length > 1 ? operands[operands.length - 1] : undefined;
     if (cur.type !== 'list' || !left || !right) break;
-    rights.push({ op: cur.children.some((c) => c?.type === '||') ? '||' : '&&', right });
+    rights.push({ op: cur.children.some((c) => c?.type === '||') ? '||' : '&&', right, leftText: left.text });
     cur = left;
   }
   rights.reverse();
@@ -306,9 +328,11 @@ function walkList(node: Node, w: Walk, ctx: Ctx): void {
   operands.forEach((operand, n) => {
     const k = Math.max(0, n - head.length + 1);
     const swallowed = ctx.swallowed || (orAfter[k] ?? false);
+    // The right side of `a || b` runs only when `a` fails: a condition, as in `if`.
+    const r = n >= head.length ? rights[n - head.length] : undefined;
     const c = operand.walk();
     try {
-      walkTree(c, w, { ...ctx, swallowed });
+      walkTree(c, w, r?.op === '||' ? guarded({ ...ctx, swallowed }, r.leftText) : { ...ctx, swallowed });
     } finally {
       c.delete();
     }
@@ -366,6 +390,7 @@ function toCommand(node: Node, w: Walk, ctx: Ctx): SimpleCommand | undefined {
     swallowed: ctx.swallowed,
     piped: ctx.piped,
     scope: ctx.scope,
+    guard: ctx.guard,
   };
 }
 
@@ -389,7 +414,13 @@ function nested(cmd: SimpleCommand, w: Walk, ctx: Ctx): void {
   if (!tree) return;
   const cursor = tree.rootNode.walk();
   try {
-    walkTree(cursor, inner, { swallowed: ctx.swallowed, piped: false, level: ctx.level, scope: `${ctx.scope}/${++w.scopes.n}` });
+    walkTree(cursor, inner, {
+      swallowed: ctx.swallowed,
+      piped: false,
+      level: ctx.level,
+      scope: `${ctx.scope}/${++w.scopes.n}`,
+      guard: ctx.guard,
+    });
   } finally {
     cursor.delete();
     tree.delete();
