@@ -1,6 +1,6 @@
 /** The engine's public surface: everything the server, the CLI and the client use. */
 export { buildModel, type ContainerfileModel } from './model/containerfile';
-export { initShellParser } from './shell/parser';
+export { initShellParser, useBaselineWasmCompiler } from './shell/parser';
 export { lintModel, lintText, NO_CONTEXT, type LintResult, type LintOptions } from './lint/engine';
 export { DEFAULT_CONFIG, mergeConfig, parseConfig, findConfigFile, loadConfigFile, ConfigError, type LintConfig } from './lint/config';
 export type { Finding, Fix, Severity, SeveritySetting, RuleMeta, BuildContext } from './lint/rule';
