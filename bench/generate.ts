@@ -49,3 +49,26 @@ export function generateContainerfile(lines: number, salt = 0): string {
   out.push('RUN bootc container lint');
   return out.join('\n') + '\n';
 }
+
+/**
+ * The shape where most instructions have findings, as in a first draft of an image: package
+ * installs without clean-up, state created in /var/lib, users made with useradd, ENV blocks.
+ * About 660 findings per 1,000 lines and one RUN per three lines.
+ */
+export function generateFindingsHeavy(lines: number, salt = 0): string {
+  const out: string[] = ['FROM quay.io/fedora/fedora-bootc:42'];
+  const blocks: ((n: number) => string[])[] = [
+    (n) => [`RUN dnf -y install httpd-${n} php-${salt} mod_ssl \\`, '      vim-enhanced tmux \\', `      app-${n}-tools`],
+    (n) => [`# service ${n}`, `RUN mkdir -p /var/lib/app-${n}/data && chmod 0750 /var/lib/app-${n}`],
+    (n) => [`RUN useradd --system -d /var/lib/app-${n} app${n}`],
+    (n) => [`ENV APP_${n}_MODE=production \\`, `    APP_${n}_SALT=${salt} \\`, `    PATH=/usr/local/app-${n}/bin:$PATH`],
+  ];
+  for (let n = 0; ; n++) {
+    const block = blocks[n % blocks.length]?.(n) ?? [];
+    if (out.length + block.length >= lines - 1) break;
+    out.push(...block);
+  }
+  while (out.length < lines - 1) out.push('# -');
+  out.push('RUN bootc container lint');
+  return out.join('\n') + '\n';
+}

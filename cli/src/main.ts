@@ -10,6 +10,7 @@ import {
   lintText,
   loadConfigFile,
   mergeConfig,
+  useBaselineWasmCompiler,
   type LintConfig,
 } from '../../core/src';
 import { formatSarif, formatText, toJson, type JsonFinding } from './formats';
@@ -142,6 +143,8 @@ async function lspCommand(argv: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // A CLI process is short: TurboFan-compiling the shell grammar would never pay for itself.
+  useBaselineWasmCompiler();
   try {
     switch (cmd) {
       case 'lint':

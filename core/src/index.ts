@@ -1,6 +1,6 @@
 /** The engine's public surface: everything the server, the CLI and the client use. */
 export { buildModel, type ContainerfileModel } from './model/containerfile';
-export { initShellParser } from './shell/parser';
+export { initShellParser, useBaselineWasmCompiler } from './shell/parser';
 export { NO_CONTEXT, type LintResult, type LintOptions } from './lint/engine';
 export { lintModel, lintText } from './linter';
 export { DEFAULT_CONFIG, mergeConfig, parseConfig, findConfigFile, loadConfigFile, ConfigError, type LintConfig } from './lint/config';

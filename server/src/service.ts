@@ -107,8 +107,21 @@ function scheduleCompaction(): void {
   compaction.unref();
 }
 
+/**
+ * V8 doubles the young generation whenever much of it survives a scavenge, up to 2 × 16 MB, and
+ * never gives it back. Every lint leaves a model alive across a few scavenges, so the server's
+ * young generation soon reached its maximum for a live set of ~15 MB: 25-30 MB of the RSS after
+ * a 1,000-line findings-heavy file (152 → 126 MB measured), for no measurable gain in edit
+ * latency. `--max-semi-space-size` only works on the command line, which the server does not own;
+ * stopping the growth works at run time.
+ */
+function keepYoungGenerationSmall(): void {
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
 /** Wires the engine to an LSP connection. Everything here is transport; the work happens in core. */
 export function startServer(connection: Connection): void {
+  keepYoungGenerationSmall();
   const documents = new TextDocuments(TextDocument);
   let docsBase = DEFAULT_DOCS_BASE;
   let pullConfig = false;

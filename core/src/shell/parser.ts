@@ -20,14 +20,24 @@ function locate(file: string, pkg: string): string {
 }
 
 /**
+ * Keeps all WebAssembly of this process on V8's baseline compiler (Liftoff). TurboFan-compiling the
+ * grammar's huge generated functions costs ~50 MB of native memory the process never gives back,
+ * and about a second of CPU that a process cannot exit before: a 2-line `bootc-lab lint` took
+ * 1.0 s with it and 0.3 s without, and the 10,000-line findings-heavy file used less CPU without
+ * it too. Only for processes that are ours alone (the server, the CLI), not VS Code's extension
+ * host, where the flag would apply to every extension. Must run before the parser is loaded.
+ */
+export function useBaselineWasmCompiler(): void {
+  v8.setFlagsFromString('--liftoff-only');
+}
+
+/**
  * Loads the grammar once; every later call returns the same parser. `lowMemory` (the long-running
- * language server) keeps the WebAssembly on V8's baseline compiler: TurboFan-compiling the grammar's
- * huge generated functions costs ~50 MB of native memory the process never gives back, for parses
- * that are a little faster. Short-lived processes (the CLI) take the speed.
+ * language server) also keeps the WebAssembly on the baseline compiler, see useBaselineWasmCompiler.
  */
 export function initShellParser(opts: { lowMemory?: boolean } = {}): Promise<Parser> {
   ready ??= (async () => {
-    if (opts.lowMemory) v8.setFlagsFromString('--liftoff-only');
+    if (opts.lowMemory) useBaselineWasmCompiler();
     const runtime = locate('tree-sitter.wasm', 'web-tree-sitter');
     await Parser.init({ locateFile: () => runtime });
     const bash = await Language.load(locate('tree-sitter-bash.wasm', 'tree-sitter-bash'));
