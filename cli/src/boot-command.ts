@@ -4,6 +4,7 @@ import { imageHasBootc } from '../../core/src/vm/install';
 import { ImageNotBootableError } from '../../core/src/vm/prepare';
 import { Vm, type BootRecord } from '../../core/src/vm/vm';
 import { CliError, UsageError, interruptible } from './image-commands';
+import { libvirtBoot } from './vm-command';
 
 const err = (s: string): boolean => process.stderr.write(s);
 
@@ -29,6 +30,10 @@ export async function bootCommand(argv: string[]): Promise<number> {
       'cloud-init': { type: 'string' },
       podman: { type: 'string' },
       qemu: { type: 'string' },
+      backend: { type: 'string', default: 'qemu' },
+      name: { type: 'string' },
+      connect: { type: 'string' },
+      detach: { type: 'boolean', default: false },
     },
   });
   const image = positionals[0];
@@ -60,6 +65,31 @@ export async function bootCommand(argv: string[]): Promise<number> {
   }
   const cloudInit = values['cloud-init'] ? findCloudInit(values['cloud-init']) : undefined;
   if (values['cloud-init'] && !cloudInit) throw new UsageError(`--cloud-init ${values['cloud-init']}: no user-data file there`);
+  if (values.backend !== 'qemu' && values.backend !== 'libvirt')
+    throw new UsageError(`--backend ${values.backend}: expected qemu or libvirt`);
+  if (values.backend === 'qemu' && (values.detach || values.name || values.connect))
+    throw new UsageError('--detach, --name and --connect need --backend libvirt (a plain QEMU VM ends with the command)');
+  if (values.backend === 'libvirt') {
+    ac.release();
+    return libvirtBoot({
+      image,
+      mode: values.mode,
+      name: values.name,
+      connect: values.connect,
+      detach: values.detach,
+      wait,
+      exec: values.exec,
+      timeoutMs,
+      memoryMb,
+      cpus,
+      kvm: values.accel === 'kvm' ? 'on' : values.accel === 'tcg' ? 'off' : 'auto',
+      cacheDir: values['cache-dir'],
+      kernelArgs: values['kernel-arg'],
+      cloudInit,
+      podmanPath: values.podman,
+      json: values.json,
+    });
+  }
   const vm = new Vm({
     image,
     mode: values.mode,
