@@ -34,11 +34,13 @@ export async function bootCommand(argv: string[]): Promise<number> {
       name: { type: 'string' },
       connect: { type: 'string' },
       detach: { type: 'boolean', default: false },
+      'pxe-tree': { type: 'string' },
     },
   });
   const image = positionals[0];
   if (!image || positionals.length > 1) throw new UsageError('boot needs exactly one IMAGE');
-  if (values.mode !== 'quick' && values.mode !== 'install') throw new UsageError(`--mode ${values.mode}: expected quick or install`);
+  if (values.mode !== 'quick' && values.mode !== 'install' && values.mode !== 'pxe')
+    throw new UsageError(`--mode ${values.mode}: expected quick, install or pxe`);
   const wait = values.wait ?? (values.exec ? 'ssh' : 'login');
   if (wait !== 'login' && wait !== 'ssh') throw new UsageError(`--wait ${wait}: expected login or ssh`);
   if (values.exec && wait !== 'ssh') throw new UsageError('--exec needs --wait ssh');
@@ -69,7 +71,9 @@ export async function bootCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--backend ${values.backend}: expected qemu or libvirt`);
   if (values.backend === 'qemu' && (values.detach || values.name || values.connect))
     throw new UsageError('--detach, --name and --connect need --backend libvirt (a plain QEMU VM ends with the command)');
+  if (values['pxe-tree'] && values.mode !== 'pxe') throw new UsageError('--pxe-tree needs --mode pxe');
   if (values.backend === 'libvirt') {
+    if (values.mode === 'pxe') throw new UsageError('--mode pxe runs with the qemu backend only');
     ac.release();
     return libvirtBoot({
       image,
@@ -101,6 +105,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
     kernelArgs: values['kernel-arg'],
     podmanPath: values.podman,
     qemuPath: values.qemu,
+    pxeTree: values['pxe-tree'],
     log,
   });
   vm.on('state', (e: { state: string; at: number }) => log(`[${e.at.toFixed(1)} s] ${e.state}`));

@@ -11,6 +11,8 @@ export interface QemuOptions {
   direct?: { kernel: string; initrd: string; rootDisk: string; append: string };
   /** Install boot: a UEFI disk (a qcow2 overlay over the cached install). */
   disk?: { path: string; format: 'qcow2' | 'raw'; firmwareCode: string; firmwareVars: string };
+  /** Network boot: no disk, QEMU's iPXE fetches `bootfile` from its built-in TFTP server on `tftpDir`. */
+  netboot?: { tftpDir: string; bootfile: string };
   /** Host port on 127.0.0.1 forwarded to the guest's port 22. */
   sshPort: number;
   /** systemd credentials passed with SMBIOS type 11 (`name` → raw value, base64-encoded here). */
@@ -80,7 +82,9 @@ export function qemuCommand(o: QemuOptions): CommandSpec {
   }
   if (o.seedImage) args.push('-drive', `file=${esc(o.seedImage)},if=virtio,format=raw,readonly=on`);
   // Host forwards bind to 127.0.0.1 only: the VM is never reachable from the network.
-  args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0');
+  const tftp = o.netboot ? `,tftp=${esc(o.netboot.tftpDir)},bootfile=${esc(o.netboot.bootfile)}` : '';
+  if (o.netboot) args.push('-no-reboot', '-boot', 'n');
+  args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22${tftp}`, '-device', 'virtio-net-pci,netdev=n0');
   args.push('-device', 'virtio-rng-pci');
   args.push(
     '-chardev',

@@ -10,11 +10,14 @@ import { ANSI, BootStateTracker, type BootState, type StateEvent } from './boot-
 import { makeSeedImage, type CloudInitFiles } from './cloud-init';
 import { prepareInstallBoot, type InstallArtifacts } from './install';
 import { defaultCacheDir, freePort, makeSshKey, prepareQuickBoot, type QuickArtifacts } from './prepare';
+import { openPxeTree, preparePxeTree, serveTree, writeChainScript, type PxeTree } from './pxe';
 import { kvmUsable, qemuCommand, quickAppend, sshKeyTmpfiles } from './qemu';
 
 export interface VmOptions extends PodmanTarget {
   image: string;
-  mode?: 'quick' | 'install';
+  mode?: 'quick' | 'install' | 'pxe';
+  /** pxe mode: boot this exported tree (`bootc-lab export pxe`) instead of one made from the image. */
+  pxeTree?: string;
   firmware?: string;
   memoryMb?: number;
   cpus?: number;
@@ -36,7 +39,7 @@ export interface VmOptions extends PodmanTarget {
 export interface BootRecord {
   image: string;
   imageId?: string;
-  mode: 'quick' | 'install';
+  mode: 'quick' | 'install' | 'pxe';
   accel: 'kvm' | 'tcg';
   cached: boolean;
   prepareSeconds: number;
@@ -126,6 +129,8 @@ export class Vm extends EventEmitter {
   accel: 'kvm' | 'tcg' = 'tcg';
   artifacts?: QuickArtifacts;
   install?: InstallArtifacts;
+  pxe?: PxeTree & { served: string[] };
+  private closeServer?: () => Promise<void>;
   readonly runtimeDir: string;
   readonly stateDir: string;
   readonly consoleLog: string;
@@ -168,8 +173,18 @@ export class Vm extends EventEmitter {
     this.accel = kvm ? 'kvm' : 'tcg';
     if (!kvm) this.o.log?.(`No usable KVM (${kvmUsable().reason ?? ''}): running under TCG software emulation, which is much slower.`);
     let install: InstallArtifacts | undefined;
+    let netboot: { tftpDir: string; bootfile: string } | undefined;
     if (this.o.mode === 'install') install = await prepareInstallBoot({ ...this.o, runDir: this.runtimeDir, log: this.o.log }, { signal });
-    else this.artifacts = await prepareQuickBoot({ ...this.o, log: this.o.log }, { signal });
+    else if (this.o.mode === 'pxe') {
+      const tree = this.o.pxeTree ? openPxeTree(this.o.pxeTree) : await preparePxeTree({ ...this.o, log: this.o.log }, { signal });
+      const srv = await serveTree(tree.dir);
+      this.closeServer = srv.close;
+      this.pxe = { ...tree, served: srv.requests };
+      netboot = {
+        tftpDir: path.join(this.runtimeDir, 'tftp'),
+        bootfile: writeChainScript(path.join(this.runtimeDir, 'tftp'), tree.dir, srv.port),
+      };
+    } else this.artifacts = await prepareQuickBoot({ ...this.o, log: this.o.log }, { signal });
     this.install = install;
     const key = await makeSshKey(path.join(this.stateDir, 'ssh'), { signal });
     this.privateKey = key.privateKey;
@@ -194,6 +209,7 @@ export class Vm extends EventEmitter {
       disk: install
         ? { path: install.overlay, format: 'qcow2', firmwareCode: install.firmwareCode, firmwareVars: install.firmwareVars }
         : undefined,
+      netboot,
       sshPort: this.sshPort,
       credentials: { 'tmpfiles.extra': sshKeyTmpfiles(key.publicKey) },
       serialSocket: this.serialSocket,
@@ -344,10 +360,10 @@ export class Vm extends EventEmitter {
   async bootRecord(): Promise<BootRecord> {
     const rec: BootRecord = {
       image: this.o.image,
-      imageId: this.artifacts?.imageId ?? this.install?.imageId,
+      imageId: this.artifacts?.imageId ?? this.install?.imageId ?? this.pxe?.imageId,
       mode: this.o.mode ?? 'quick',
       accel: this.accel,
-      cached: !!(this.artifacts?.cached ?? this.install?.cached),
+      cached: !!(this.artifacts?.cached ?? this.install?.cached ?? this.pxe?.cached),
       prepareSeconds: Math.round(this.prepareSeconds * 1000) / 1000,
       states: this.tracker.events,
       sshPort: this.sshPort,
@@ -442,6 +458,7 @@ export class Vm extends EventEmitter {
       }
     }
     this.readLog();
+    await this.closeServer?.();
     fs.rmSync(this.runtimeDir, { recursive: true, force: true });
     fs.rmSync(path.join(this.stateDir, 'ssh'), { recursive: true, force: true });
     this.emit('stopped');
