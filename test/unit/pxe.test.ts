@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import {
   detectLiveFamily,
   grubEntry,
@@ -19,8 +19,14 @@ import {
 } from '../../core/src/vm/pxe';
 import { qemuCommand } from '../../core/src/vm/qemu';
 
+const made: string[] = [];
+after(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function tree(files: string[]): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-test-net-unit-'));
+  made.push(d, `${d}-secret`);
   for (const f of files) {
     fs.mkdirSync(path.dirname(path.join(d, f)), { recursive: true });
     if (f.endsWith('/')) fs.mkdirSync(path.join(d, f), { recursive: true });
