@@ -4,6 +4,7 @@ import { ImageNotBootableError } from '../../core/src/vm/prepare';
 import { shortId } from '../../core/src/vm/machine-state';
 import { Vm, type BootRecord, type MachineBoot } from '../../core/src/vm/vm';
 import { UsageError, interruptible } from './image-commands';
+import { libvirtBoot } from './vm-command';
 
 const err = (s: string): boolean => process.stderr.write(s);
 
@@ -36,11 +37,17 @@ export async function bootCommand(argv: string[]): Promise<number> {
       'disk-size': { type: 'string' },
       filesystem: { type: 'string' },
       tpm: { type: 'boolean' },
+      backend: { type: 'string', default: 'qemu' },
+      name: { type: 'string' },
+      connect: { type: 'string' },
+      detach: { type: 'boolean', default: false },
+      'pxe-tree': { type: 'string' },
     },
   });
   const image = positionals[0];
   if (!image || positionals.length > 1) throw new UsageError('boot needs exactly one IMAGE');
-  if (values.mode !== 'quick' && values.mode !== 'install') throw new UsageError(`--mode ${values.mode}: expected quick or install`);
+  if (values.mode !== 'quick' && values.mode !== 'install' && values.mode !== 'pxe')
+    throw new UsageError(`--mode ${values.mode}: expected quick, install or pxe`);
   if (values.state !== undefined && values.mode !== 'quick')
     throw new UsageError('--state works with --mode quick (an install-mode VM keeps its state on its own disk)');
   if (values.state === '') throw new UsageError('--state needs a directory');
@@ -66,6 +73,33 @@ export async function bootCommand(argv: string[]): Promise<number> {
 
   const cloudInit = values['cloud-init'] ? findCloudInit(values['cloud-init']) : undefined;
   if (values['cloud-init'] && !cloudInit) throw new UsageError(`--cloud-init ${values['cloud-init']}: no user-data file there`);
+  if (values.backend !== 'qemu' && values.backend !== 'libvirt')
+    throw new UsageError(`--backend ${values.backend}: expected qemu or libvirt`);
+  if (values.backend === 'qemu' && (values.detach || values.name || values.connect))
+    throw new UsageError('--detach, --name and --connect need --backend libvirt (a plain QEMU VM ends with the command)');
+  if (values['pxe-tree'] && values.mode !== 'pxe') throw new UsageError('--pxe-tree needs --mode pxe');
+  if (values.backend === 'libvirt') {
+    if (values.mode === 'pxe') throw new UsageError('--mode pxe runs with the qemu backend only');
+    ac.release();
+    return libvirtBoot({
+      image,
+      mode: values.mode,
+      name: values.name,
+      connect: values.connect,
+      detach: values.detach,
+      wait,
+      exec: values.exec,
+      timeoutMs,
+      memoryMb,
+      cpus,
+      kvm: values.accel === 'kvm' ? 'on' : values.accel === 'tcg' ? 'off' : 'auto',
+      cacheDir: values['cache-dir'],
+      kernelArgs: values['kernel-arg'],
+      cloudInit,
+      podmanPath: values.podman,
+      json: values.json,
+    });
+  }
   const vm = new Vm({
     image,
     mode: values.mode,
@@ -84,6 +118,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
     diskSizeGb,
     filesystem: values.filesystem,
     tpm: values.tpm,
+    pxeTree: values['pxe-tree'],
     log,
   });
   vm.on('state', (e: { state: string; at: number }) => log(`[${e.at.toFixed(1)} s] ${e.state}`));

@@ -24,10 +24,14 @@ Usage:
   bootc-lab rules [--format text|json]
   bootc-lab build [FILE] [--context DIR] [--tag TAG] [--build-arg K=V]... [--target STAGE] [--isolation X] [--connection NAME] [--no-lint]
   bootc-lab lint-image IMAGE [--file Containerfile] [--format text|json] [--no-bootc] [--raw] [--isolation X]
-  bootc-lab boot IMAGE [--mode quick|install] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--state DIR] [--json]
+  bootc-lab boot IMAGE [--mode quick|install|pxe] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--state DIR] [--json]
     [--firmware FILE] [--disk-size GB] [--filesystem FS] [--tpm] [--podman PATH] [--connection NAME] [--remote]
+  bootc-lab boot IMAGE --backend libvirt [--name NAME] [--connect URI] [--detach] [same options as boot]
+  bootc-lab vm list|start NAME|stop NAME|rm NAME|ssh NAME [--connect URI] [--json]
+  bootc-lab boot IMAGE --mode pxe [--pxe-tree DIR] [same options as boot]
+  bootc-lab export pxe IMAGE DIR [--base-url URL]
   bootc-lab diff OLD NEW [--file Containerfile] [--format text|json] [--content] [--all]
-  bootc-lab boot IMAGE [--mode quick|install] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--json]
+  bootc-lab init --template NAME [DIR] [--force]   (bootc-lab init --list shows the templates)
   bootc-lab lsp --stdio
 
 lint exits 0 when no error-severity finding is reported, 1 when at least one is,
@@ -36,6 +40,8 @@ and 2 on a usage or read error. FILE may be - for standard input.
 
 import { CliError, UsageError, buildCommandCli, lintImageCommand } from './image-commands';
 import { bootCommand } from './boot-command';
+import { exportCommand } from './pxe-command';
+import { vmCommand } from './vm-command';
 import { diffCommand } from './diff-command';
 import { initCommand } from './init-command';
 
@@ -157,6 +163,10 @@ export async function main(argv: string[]): Promise<number> {
         return await lintImageCommand(rest);
       case 'boot':
         return await bootCommand(rest);
+      case 'vm':
+        return await vmCommand(rest);
+      case 'export':
+        return await exportCommand(rest);
       case 'diff':
         return await diffCommand(rest);
       case 'init':

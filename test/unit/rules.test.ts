@@ -557,6 +557,16 @@ const TABLES: Record<string, Table> = {
       `${UBLUE}RUN rm /opt && ln -s var/lib/opt «/opt»`,
     ].map((c) => (typeof c === 'string' ? { code: c } : c)),
   },
+  'pxe-live-module': {
+    valid: [
+      `${DEBIAN}LABEL dev.bootc-lab.boot=pxe\nRUN apt-get install -y live-boot && update-initramfs -u`,
+      `${FEDORA}LABEL dev.bootc-lab.boot=pxe\nRUN dnf -y install dracut-live`,
+      `${DEBIAN}LABEL dev.bootc-lab.boot=pxe\nRUN dracut --add "dmsquash-live livenet" -f /x`,
+      `${DEBIAN}LABEL dev.bootc-lab.boot=disk\nRUN apt-get install -y openssh-server`,
+      `${DEBIAN}RUN apt-get install -y openssh-server`,
+    ],
+    invalid: [{ code: `${DEBIAN}LABEL «dev.bootc-lab.boot=pxe»\nRUN apt-get install -y openssh-server` }],
+  },
 };
 
 describe('rule tables', () => {

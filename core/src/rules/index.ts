@@ -24,6 +24,7 @@ import multipleKernels from './multiple-kernels';
 import nestedImagePull from './nested-image-pull';
 import nonRootUser from './non-root-user';
 import packageManagerLeftovers from './package-manager-leftovers';
+import pxeLiveModule from './pxe-live-module';
 import runtimeTmpfsContent from './runtime-tmpfs-content';
 import secretInBuildArg from './secret-in-build-arg';
 import selinuxChcon from './selinux-chcon';
@@ -62,6 +63,7 @@ export const ALL_RULES: readonly Rule[] = [
   nestedImagePull,
   nonRootUser,
   packageManagerLeftovers,
+  pxeLiveModule,
   runtimeTmpfsContent,
   secretInBuildArg,
   selinuxChcon,

@@ -26,6 +26,8 @@ export interface QemuOptions {
   };
   /** swtpm control socket: attaches a TPM 2.0. */
   tpmSocket?: string;
+  /** Network boot: no disk, QEMU's iPXE fetches `bootfile` from its built-in TFTP server on `tftpDir`. */
+  netboot?: { tftpDir: string; bootfile: string };
   /** Host port on 127.0.0.1 forwarded to the guest's port 22. */
   sshPort: number;
   /** systemd credentials passed with SMBIOS type 11 (`name` → raw value, base64-encoded here). */
@@ -105,7 +107,9 @@ export function qemuCommand(o: QemuOptions): CommandSpec {
   if (o.tpmSocket) args.push(...tpmQemuArgs(o.tpmSocket));
   if (o.seedImage) args.push('-drive', `file=${esc(o.seedImage)},if=virtio,format=raw,readonly=on`);
   // Host forwards bind to 127.0.0.1 only: the VM is never reachable from the network.
-  args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0');
+  const tftp = o.netboot ? `,tftp=${esc(o.netboot.tftpDir)},bootfile=${esc(o.netboot.bootfile)}` : '';
+  if (o.netboot) args.push('-no-reboot', '-boot', 'n');
+  args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22${tftp}`, '-device', 'virtio-net-pci,netdev=n0');
   args.push('-device', 'virtio-rng-pci');
   args.push(
     '-chardev',

@@ -21,11 +21,14 @@ import {
   type BootKind,
   type MachineState,
 } from './machine-state';
+import { openPxeTree, preparePxeTree, serveTree, writeChainScript, type PxeTree } from './pxe';
 import { kvmUsable, qemuCommand, quickAppend, sshKeyTmpfiles } from './qemu';
 
 export interface VmOptions extends PodmanTarget {
   image: string;
-  mode?: 'quick' | 'install';
+  mode?: 'quick' | 'install' | 'pxe';
+  /** pxe mode: boot this exported tree (`bootc-lab export pxe`) instead of one made from the image. */
+  pxeTree?: string;
   firmware?: string;
   /** Install mode: minimum disk size, root filesystem when the image sets none, a software TPM, extra `podman run` arguments. */
   diskSizeGb?: number;
@@ -58,7 +61,7 @@ export interface VmOptions extends PodmanTarget {
 export interface BootRecord {
   image: string;
   imageId?: string;
-  mode: 'quick' | 'install';
+  mode: 'quick' | 'install' | 'pxe';
   accel: 'kvm' | 'tcg';
   cached: boolean;
   prepareSeconds: number;
@@ -162,6 +165,8 @@ export class Vm extends EventEmitter {
   accel: 'kvm' | 'tcg' = 'tcg';
   artifacts?: QuickArtifacts;
   install?: InstallArtifacts;
+  pxe?: PxeTree & { served: string[] };
+  private closeServer?: () => Promise<void>;
   readonly runtimeDir: string;
   readonly stateDir: string;
   readonly consoleLog: string;
@@ -207,8 +212,18 @@ export class Vm extends EventEmitter {
     this.accel = kvm ? 'kvm' : 'tcg';
     if (!kvm) this.o.log?.(`No usable KVM (${kvmUsable().reason ?? ''}): running under TCG software emulation, which is much slower.`);
     let install: InstallArtifacts | undefined;
+    let netboot: { tftpDir: string; bootfile: string } | undefined;
     if (this.o.mode === 'install') install = await prepareInstallBoot({ ...this.o, runDir: this.runtimeDir, log: this.o.log }, { signal });
-    else this.artifacts = await prepareQuickBoot({ ...this.o, log: this.o.log }, { signal });
+    else if (this.o.mode === 'pxe') {
+      const tree = this.o.pxeTree ? openPxeTree(this.o.pxeTree) : await preparePxeTree({ ...this.o, log: this.o.log }, { signal });
+      const srv = await serveTree(tree.dir);
+      this.closeServer = srv.close;
+      this.pxe = { ...tree, served: srv.requests };
+      netboot = {
+        tftpDir: path.join(this.runtimeDir, 'tftp'),
+        bootfile: writeChainScript(path.join(this.runtimeDir, 'tftp'), tree.dir, srv.port),
+      };
+    } else this.artifacts = await prepareQuickBoot({ ...this.o, log: this.o.log }, { signal });
     this.install = install;
     if (this.o.machineDir) {
       if (!this.artifacts) throw new Error('Machine state (--state) works with quick boots; install mode keeps its state on its own disk.');
@@ -251,6 +266,7 @@ export class Vm extends EventEmitter {
           }
         : undefined,
       tpmSocket: install?.tpm?.socket,
+      netboot,
       sshPort: this.sshPort,
       credentials: { 'tmpfiles.extra': sshKeyTmpfiles(key.publicKey) },
       serialSocket: this.serialSocket,
@@ -424,10 +440,10 @@ export class Vm extends EventEmitter {
   async bootRecord(): Promise<BootRecord> {
     const rec: BootRecord = {
       image: this.o.image,
-      imageId: this.artifacts?.imageId ?? this.install?.imageId,
+      imageId: this.artifacts?.imageId ?? this.install?.imageId ?? this.pxe?.imageId,
       mode: this.o.mode ?? 'quick',
       accel: this.accel,
-      cached: !!(this.artifacts?.cached ?? this.install?.cached),
+      cached: !!(this.artifacts?.cached ?? this.install?.cached ?? this.pxe?.cached),
       prepareSeconds: Math.round(this.prepareSeconds * 1000) / 1000,
       states: this.tracker.events,
       sshPort: this.sshPort,
@@ -527,6 +543,7 @@ export class Vm extends EventEmitter {
     this.readLog();
     // swtpm ends with QEMU's connection; this covers a QEMU that never connected.
     if (this.install?.tpm) killTree(this.install.tpm.pid, 'SIGTERM');
+    await this.closeServer?.();
     fs.rmSync(this.runtimeDir, { recursive: true, force: true });
     fs.rmSync(path.join(this.stateDir, 'ssh'), { recursive: true, force: true });
     this.releaseMachine?.();
