@@ -15,6 +15,9 @@ import { ensureDebianBase } from './debian-base';
 const FIX = path.join(__dirname, 'fixtures');
 const CLI = path.join(__dirname, '../../dist/cli.js');
 const IMAGE = 'localhost/bootc-lab-test-debian-vm:1';
+// This file's own VM cache: its "no QEMU left" checks then see only this file's VMs, not those other tests
+// (or other users of the machine) run at the same time. Under ~/.cache so reruns reuse the disk.
+const CACHE = path.join(os.homedir(), '.cache', 'bootc-lab', 'test-boot-vm');
 
 function requireQemu(): void {
   for (const c of ['qemu-system-x86_64', 'mkfs.ext4', 'ssh', 'ssh-keygen']) {
@@ -25,7 +28,10 @@ function requireQemu(): void {
 }
 
 function qemuProcesses(): string {
-  return spawnSync('pgrep', ['-fa', 'qemu-system-x86_64'], { encoding: 'utf8' }).stdout.trim();
+  return spawnSync('pgrep', ['-fa', 'qemu-system-x86_64'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.includes(CACHE))
+    .join('\n');
 }
 
 async function buildFixture(name: string, tag: string): Promise<void> {
@@ -55,6 +61,8 @@ describe('real QEMU boots (TCG here)', { timeout: 1_800_000 }, () => {
       [
         CLI,
         'boot',
+        '--cache-dir',
+        CACHE,
         IMAGE,
         '--cloud-init',
         seed,
@@ -140,10 +148,14 @@ describe('real QEMU boots (TCG here)', { timeout: 1_800_000 }, () => {
   });
 
   it('exits with the command status', () => {
-    const r = spawnSync(process.execPath, [CLI, 'boot', IMAGE, '--exec', 'exit 7', '--timeout', '400', '--memory', '1024'], {
-      encoding: 'utf8',
-      timeout: 600_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'boot', IMAGE, '--cache-dir', CACHE, '--exec', 'exit 7', '--timeout', '400', '--memory', '1024'],
+      {
+        encoding: 'utf8',
+        timeout: 600_000,
+      },
+    );
     assert.equal(r.status, 7, r.stderr);
     assert.equal(qemuProcesses(), '');
   });
@@ -163,7 +175,7 @@ describe('real QEMU boots (TCG here)', { timeout: 1_800_000 }, () => {
 
   it('reports and cleans up when QEMU dies mid-boot', async () => {
     const before = leftovers();
-    const vm = new Vm({ image: IMAGE, memoryMb: 1024 });
+    const vm = new Vm({ image: IMAGE, memoryMb: 1024, cacheDir: CACHE });
     const states: string[] = [];
     vm.on('state', (e: { state: string }) => states.push(e.state));
     await vm.start();

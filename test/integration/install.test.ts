@@ -97,7 +97,9 @@ describe('install mode for real: podman run of the install, then QEMU + OVMF (TC
       assert.ok(path.isAbsolute(install.baseDisk) && install.baseDisk.startsWith(path.resolve(cacheDir)));
       assert.deepEqual(fs.readdirSync(path.dirname(install.baseDisk)), ['disk.raw'], 'no lock or temporary disk left');
       assert.equal(fs.statSync(install.baseDisk).size, 10 * 1024 ** 3);
-      const info = spawnSync('qemu-img', ['info', '--output', 'json', install.overlay], { encoding: 'utf8' });
+      // -U: QEMU already holds the overlay's write lock, and qemu-img refuses a locked image without it.
+      const info = spawnSync('qemu-img', ['info', '-U', '--output', 'json', install.overlay], { encoding: 'utf8' });
+      assert.equal(info.status, 0, `qemu-img info: ${info.stderr}`);
       assert.equal((JSON.parse(info.stdout) as { 'full-backing-filename': string })['full-backing-filename'], install.baseDisk);
 
       assert.match(install.firmware.source, /^\/usr\/share\/qemu\/firmware\/.*\.json$/, 'found through the descriptors');
