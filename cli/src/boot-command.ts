@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { findCloudInit } from '../../core/src/vm/cloud-init';
 import { ImageNotBootableError } from '../../core/src/vm/prepare';
-import { Vm, type BootRecord } from '../../core/src/vm/vm';
+import { shortId } from '../../core/src/vm/machine-state';
+import { Vm, type BootRecord, type MachineBoot } from '../../core/src/vm/vm';
 import { UsageError, interruptible } from './image-commands';
 
 const err = (s: string): boolean => process.stderr.write(s);
@@ -26,6 +27,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
       'kernel-arg': { type: 'string', multiple: true, default: [] },
       'cache-dir': { type: 'string' },
       'cloud-init': { type: 'string' },
+      state: { type: 'string' },
       podman: { type: 'string' },
       connection: { type: 'string' },
       remote: { type: 'boolean', default: false },
@@ -59,6 +61,9 @@ export async function bootCommand(argv: string[]): Promise<number> {
   };
   const ac = interruptible(false);
 
+  if (values.state !== undefined && values.mode !== 'quick')
+    throw new UsageError('--state works with --mode quick (an install-mode VM keeps its state on its own disk)');
+  if (values.state === '') throw new UsageError('--state needs a directory');
   const cloudInit = values['cloud-init'] ? findCloudInit(values['cloud-init']) : undefined;
   if (values['cloud-init'] && !cloudInit) throw new UsageError(`--cloud-init ${values['cloud-init']}: no user-data file there`);
   const vm = new Vm({
@@ -69,6 +74,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
     cpus,
     kvm: values.accel === 'kvm' ? 'on' : values.accel === 'tcg' ? 'off' : 'auto',
     cacheDir: values['cache-dir'],
+    machineDir: values.state,
     kernelArgs: values['kernel-arg'],
     podmanPath: values.podman,
     connection: values.connection,
@@ -81,6 +87,11 @@ export async function bootCommand(argv: string[]): Promise<number> {
     log,
   });
   vm.on('state', (e: { state: string; at: number }) => log(`[${e.at.toFixed(1)} s] ${e.state}`));
+  vm.on('machine', (m: MachineBoot) =>
+    log(
+      `Machine state ${m.dir}: ${m.kind ?? m.planned}${m.from ? ` from ${shortId(m.from)}` : ''} to ${shortId(m.deployments.booted?.imageId ?? '')}`,
+    ),
+  );
   let exitCode = 1;
   let record: BootRecord | undefined;
   let exec: { exitCode: number; stdout: string; stderr: string } | undefined;
@@ -115,6 +126,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
     sshPort: vm.sshPort,
     consoleLog: vm.consoleLog,
     failure: vm.tracker.failure,
+    machine: vm.machine,
   };
   if (values.json) {
     process.stdout.write(

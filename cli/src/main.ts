@@ -23,7 +23,7 @@ Usage:
   bootc-lab rules [--format text|json]
   bootc-lab build [FILE] [--context DIR] [--tag TAG] [--build-arg K=V]... [--target STAGE] [--isolation X] [--connection NAME] [--no-lint]
   bootc-lab lint-image IMAGE [--file Containerfile] [--format text|json] [--no-bootc] [--raw] [--isolation X]
-  bootc-lab boot IMAGE [--mode quick|install] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--json]
+  bootc-lab boot IMAGE [--mode quick|install] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--state DIR] [--json]
     [--firmware FILE] [--disk-size GB] [--filesystem FS] [--tpm] [--podman PATH] [--connection NAME] [--remote]
   bootc-lab diff OLD NEW [--file Containerfile] [--format text|json] [--content] [--all]
   bootc-lab lsp --stdio

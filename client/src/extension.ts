@@ -134,6 +134,13 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
       void ed;
     }),
   );
+  // From the VMs view the argument is the tree node; from elsewhere a VM id or nothing.
+  const vmId = (arg: unknown): string | undefined =>
+    typeof arg === 'string'
+      ? arg
+      : arg && typeof arg === 'object' && (arg as { kind?: unknown }).kind === 'vm'
+        ? (arg as { id: string }).id
+        : undefined;
   const needFile = (arg: unknown): vscode.Uri | undefined => {
     const uri = targetFile(arg);
     if (!uri) void vscode.window.showInformationMessage('Open a Containerfile first.');
@@ -175,6 +182,18 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
         value: uri ? (readConfig(uri).tag ?? defaultTag(path.dirname(uri.fsPath))) : '',
       });
       if (image) await vmManager.boot(image, uri);
+    }),
+    vscode.commands.registerCommand('bootc.upgradeVm', async (arg?: unknown) => {
+      const r = vmManager.find(vmId(arg));
+      const uri = r?.file ? vscode.Uri.file(r.file) : needFile(arg);
+      if (!uri) return;
+      // podman's layer cache makes this a no-op when the Containerfile has not changed.
+      const built = await buildImage(uri, deps);
+      if (built?.result.ok) await vmManager.upgrade(built.tag, uri, r);
+    }),
+    vscode.commands.registerCommand('bootc.rollbackVm', async (arg?: unknown) => {
+      const r = vmManager.find(vmId(arg));
+      await vmManager.rollback(r?.file ? vscode.Uri.file(r.file) : targetFile(arg), r);
     }),
     vscode.commands.registerCommand('bootc.sshVm', (id?: string) => vmManager.ssh(typeof id === 'string' ? id : undefined)),
     vscode.commands.registerCommand('bootc.stopVm', async (id?: string) => vmManager.stop(typeof id === 'string' ? id : undefined)),

@@ -76,11 +76,16 @@ export function runSection(r: RunRecord): string {
     parts.push(`<h3>Image lint: ${r.imageFindings.length} finding(s)</h3>${rows ? `<ul>${rows}</ul>` : '<p class="ok">Clean.</p>'}`);
   }
   if (r.staticFindings !== undefined) parts.push(`<p>Typing-time findings: ${r.staticFindings}</p>`);
+  if (r.upgrade) parts.push(upgradeSection(r));
   if (r.boot) {
     const b = r.boot as BootShape;
     parts.push(
       `<h3>Boot (${esc(b.mode ?? 'quick')}, ${esc((b.accel ?? '').toUpperCase())}${b.cached ? ', cached disk' : ''})</h3>${timeline(b)}`,
     );
+    if (b.machine)
+      parts.push(
+        `<p>Machine state: <strong>${esc(b.machine.kind ?? `${b.machine.planned} (not confirmed by the guest)`)}</strong>${b.machine.from ? ` from ${esc(b.machine.from.slice(0, 12))}` : ''} · <code>${esc(b.machine.dir)}</code></p>`,
+      );
     if (b.systemdAnalyze?.raw) parts.push(`<p><code>${esc(b.systemdAnalyze.raw)}</code></p>`);
     parts.push(
       `<p>Memory in use: ${bytes(b.memoryUsedBytes)} of ${bytes(b.memoryTotalBytes)} · Root disk: ${bytes(b.diskUsedBytes)} of ${bytes(b.diskSizeBytes)} · Failed units: ${b.failedUnits?.length ? esc(b.failedUnits.join(', ')) : 'none'}</p>`,
@@ -89,6 +94,20 @@ export function runSection(r: RunRecord): string {
       parts.push(`<h4>systemd-analyze blame (top 10)</h4>${bars(b.blame.map((x) => ({ label: x.unit, value: x.seconds })))}`);
   }
   return parts.join('\n');
+}
+
+/** An upgrade or rollback: what moved where, and the boots before and after side by side. */
+function upgradeSection(r: RunRecord): string {
+  const u = r.upgrade;
+  if (!u) return '';
+  const id = (x: { image: string; imageId: string }): string => `${esc(x.image)} (${esc(x.imageId.slice(0, 12))})`;
+  const diff =
+    u.diff === undefined
+      ? '<p class="muted">No image diff for this upgrade (the diff module is not available).</p>'
+      : `<pre>${esc(JSON.stringify(u.diff, null, 2))}</pre>`;
+  const before = u.before ? timeline(u.before) : '<p class="muted">No earlier boot recorded.</p>';
+  const after = r.boot ? timeline(r.boot) : '<p class="muted">Not booted.</p>';
+  return `<h3>${u.action === 'upgrade' ? 'Upgrade' : 'Rollback'}: ${id(u.from)} → ${id(u.to)}</h3>${diff}<div class="sidebyside"><div><h4>Before</h4>${before}</div><div><h4>After</h4>${after}</div></div>`;
 }
 
 function metric(r: RunRecord): Record<string, string> {
@@ -154,6 +173,7 @@ export function resultsHtml(o: {
 <style nonce="${o.nonce}">
 body{font-family:var(--vscode-font-family);color:var(--vscode-foreground);background:var(--vscode-editor-background);padding:0 16px}
 .layout{display:grid;grid-template-columns:minmax(240px,320px) 1fr;gap:20px}
+.sidebyside{display:flex;flex-wrap:wrap;gap:16px}.sidebyside>div{flex:1 1 320px;min-width:0;overflow-x:auto}
 ul.runs{list-style:none;padding:0}ul.runs li{margin:4px 0}
 button.run{background:transparent;color:var(--vscode-foreground);border:1px solid var(--vscode-panel-border);padding:4px 6px;cursor:pointer;text-align:left;width:75%}
 button.run.sel,button.run:focus{outline:1px solid var(--vscode-focusBorder);background:var(--vscode-list-activeSelectionBackground);color:var(--vscode-list-activeSelectionForeground)}

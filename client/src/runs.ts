@@ -18,6 +18,19 @@ export interface RunRecord {
   imageFindings?: { lint: string; severity: string; message: string; line?: number; source: string }[];
   layers?: number;
   boot?: Record<string, unknown>;
+  /** A boot that moved a machine to another image (Upgrade VM, Roll Back VM). */
+  upgrade?: UpgradeRecord;
+}
+
+export interface UpgradeRecord {
+  action: 'upgrade' | 'rollback';
+  from: { image: string; imageId: string };
+  to: { image: string; imageId: string };
+  machineDir: string;
+  /** The boot before it, for the side-by-side timelines. */
+  before?: Record<string, unknown>;
+  /** What the upgrade changes, from core/src/image/diff.ts when that module is wired in (see vms.ts). */
+  diff?: unknown;
 }
 
 const KEY = 'bootcLab.runs';

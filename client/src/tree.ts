@@ -1,8 +1,13 @@
 import * as vscode from 'vscode';
 import type { RunStore } from './runs';
+import { shortId } from '../../core/src/vm/machine-state';
 import type { VmManager } from './vms';
 
-type Node = { kind: 'group'; id: 'runs' | 'vms' } | { kind: 'run'; id: string } | { kind: 'vm'; id: string };
+type Node =
+  | { kind: 'group'; id: 'runs' | 'vms' }
+  | { kind: 'run'; id: string }
+  | { kind: 'vm'; id: string }
+  | { kind: 'deployment'; id: string; role: 'booted' | 'previous' };
 
 /** The sidebar: running VMs and the run history, with inline actions. */
 export class RunsTree implements vscode.TreeDataProvider<Node> {
@@ -25,6 +30,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
       ];
     if (n.kind === 'group' && n.id === 'vms') return this.vms.list().map((v) => ({ kind: 'vm', id: v.vm.id }));
     if (n.kind === 'group' && n.id === 'runs') return this.runs.all().map((r) => ({ kind: 'run', id: r.id }));
+    if (n.kind === 'vm') return this.vms.deployments(n.id).map((d) => ({ kind: 'deployment', id: n.id, role: d.role }));
     return [];
   }
 
@@ -38,9 +44,23 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
       t.contextValue = `group-${n.id}`;
       return t;
     }
+    if (n.kind === 'deployment') {
+      // Like `bootc status`: the booted deployment and the one a rollback returns to, with image IDs.
+      const d = this.vms.deployments(n.id).find((x) => x.role === n.role);
+      const t = new vscode.TreeItem(`${n.role}: ${d?.image.replace(/^localhost\//, '') ?? ''}`);
+      t.description = d ? shortId(d.imageId) : '';
+      t.tooltip = d?.imageId;
+      t.iconPath = new vscode.ThemeIcon(n.role === 'booted' ? 'circle-filled' : 'history');
+      t.contextValue = `deployment-${n.role}`;
+      t.id = `${n.id}/${n.role}`;
+      return t;
+    }
     if (n.kind === 'vm') {
       const v = this.vms.list().find((x) => x.vm.id === n.id);
-      const t = new vscode.TreeItem(v?.image.replace(/^localhost\//, '') ?? n.id);
+      const t = new vscode.TreeItem(
+        v?.image.replace(/^localhost\//, '') ?? n.id,
+        v?.machineDir ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+      );
       t.description = v ? `${v.vm.state} · ${v.vm.accel.toUpperCase()} · ssh :${v.vm.sshPort}` : '';
       t.iconPath = new vscode.ThemeIcon('vm-running');
       t.contextValue = 'vm';

@@ -1,13 +1,16 @@
+import * as crypto from 'node:crypto';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { inspectImage } from '../../core/src/podman/podman';
 import { findCloudInit } from '../../core/src/vm/cloud-init';
+import { describeDeployments, readMachineState, shortId } from '../../core/src/vm/machine-state';
 import { cacheEntries, defaultCacheDir, pruneCache } from '../../core/src/vm/prepare';
 import { Vm, type BootRecord } from '../../core/src/vm/vm';
 import type { StateEvent } from '../../core/src/vm/boot-states';
 import { readConfig } from './config';
-import { newRunId, type RunStore } from './runs';
+import { newRunId, type RunStore, type UpgradeRecord } from './runs';
 
 /** Settings of the VM features (`bootcLab.vm.*`). */
 export function vmConfig(resource?: vscode.Uri): {
@@ -26,6 +29,7 @@ export function vmConfig(resource?: vscode.Uri): {
   qemuPath: string;
   timeoutSec: number;
   cloudInit?: string;
+  machineState: 'perContainerfile' | 'off';
 } {
   const c = vscode.workspace.getConfiguration('bootcLab.vm', resource);
   const accel = c.get<string>('accel', 'auto');
@@ -49,6 +53,7 @@ export function vmConfig(resource?: vscode.Uri): {
     qemuPath: c.get<string>('qemuPath', '') || 'qemu-system-x86_64',
     timeoutSec: c.get<number>('bootTimeoutSeconds', 600),
     cloudInit: c.get<string>('cloudInit', '') || undefined,
+    machineState: c.get<string>('machineState', 'perContainerfile') === 'off' ? 'off' : 'perContainerfile',
   };
 }
 
@@ -98,6 +103,25 @@ interface Running {
   runId: string;
   console?: vscode.Terminal;
   startedAt: number;
+  /** Machine state kept across boots (quick mode); unset for a throwaway VM. */
+  machineDir?: string;
+  record?: BootRecord;
+}
+
+export interface BootOptions {
+  /** Machine state to boot with; by default the Containerfile's own (`bootcLab.vm.machineState`). */
+  machineDir?: string;
+  /** Set when this boot moves a machine to another image. */
+  upgrade?: Omit<UpgradeRecord, 'to' | 'machineDir'>;
+}
+
+/**
+ * The image diff of an upgrade (issue 10 §2) is written separately as core/src/image/diff.ts. Once that
+ * module exists, call its two-image diff here and return its result: the upgrade record and the
+ * results view show it. Until then an upgrade records no diff.
+ */
+function upgradeDiff(_from: { image: string; imageId: string }, _to: { image: string; imageId: string }): Promise<unknown> {
+  return Promise.resolve(undefined);
 }
 
 /** Running VMs, their status bar item, console and SSH terminals, and clean-up on stop or exit. */
@@ -141,8 +165,81 @@ export class VmManager implements vscode.Disposable {
     this.status.show();
   }
 
+  /** One machine state per Containerfile (or per image when there is none), in the extension's storage. */
+  machineDirFor(image: string, file?: vscode.Uri): string {
+    const key = file?.fsPath ?? image;
+    const name = path.basename(file ? path.dirname(file.fsPath) : image).replace(/[^\w.-]+/g, '_');
+    const hash = crypto.createHash('sha256').update(key).digest('hex').slice(0, 8);
+    return vscode.Uri.joinPath(this.storage, 'machines', `${name}-${hash}`).fsPath;
+  }
+
+  /** Install mode runs the real bootc: its upgrade is `bootc switch` inside the VM (core/src/vm/bootc-remote.ts), not wired here yet. */
+  private installMode(file?: vscode.Uri): boolean {
+    if (vmConfig(file).mode !== 'install') return false;
+    void vscode.window.showInformationMessage(
+      'bootc: Upgrade and Roll Back work on quick-mode VMs. In an install-mode VM, run bootc switch / bootc rollback over SSH.',
+    );
+    return true;
+  }
+
+  /** The running VM with this id, or the only/first one. */
+  find(id?: string): Running | undefined {
+    return id ? this.vms.get(id) : this.list()[0];
+  }
+
+  /** `bootc status` of a running VM's machine: booted and previous deployments. */
+  deployments(id: string): { role: 'booted' | 'previous'; image: string; imageId: string }[] {
+    const dir = this.vms.get(id)?.machineDir;
+    if (!dir) return [];
+    try {
+      return describeDeployments(readMachineState(dir));
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Reboots the machine into `image` (the current build) with its state: an upgrade, /etc merged and
+   * /var kept. Works on a running VM (stopped first) or on the Containerfile's stopped machine.
+   */
+  async upgrade(image: string, file: vscode.Uri | undefined, r?: Running): Promise<Running | undefined> {
+    if (this.installMode(file)) return r;
+    const machineDir = r?.machineDir ?? this.machineDirFor(image, file);
+    const booted = readMachineState(machineDir).booted;
+    const to = { image, imageId: (await inspectImage({}, image)).Id };
+    if (booted?.imageId === to.imageId) {
+      void vscode.window.showInformationMessage(`bootc: the VM already runs this build of ${image} (${shortId(to.imageId)}).`);
+      return r;
+    }
+    const diff = booted ? await upgradeDiff(booted, to) : undefined;
+    const before = r?.record as unknown as Record<string, unknown> | undefined;
+    if (r) await this.stop(r.vm.id);
+    return this.boot(image, file, {
+      machineDir,
+      upgrade: booted ? { action: 'upgrade', from: { image: booted.image, imageId: booted.imageId }, before, diff } : undefined,
+    });
+  }
+
+  /** Boots the machine's previous deployment with the same state, as `bootc rollback` and a reboot. */
+  async rollback(file: vscode.Uri | undefined, r?: Running): Promise<Running | undefined> {
+    if (this.installMode(file)) return r;
+    const machineDir = r?.machineDir ?? (file ? this.machineDirFor('', file) : undefined);
+    const state = machineDir ? readMachineState(machineDir) : undefined;
+    if (!machineDir || !state?.booted || !state.previous) {
+      void vscode.window.showInformationMessage('bootc: this VM has no earlier deployment to roll back to. Upgrade it first.');
+      return r;
+    }
+    const before = r?.record as unknown as Record<string, unknown> | undefined;
+    if (r) await this.stop(r.vm.id);
+    // By image ID: the tag may point to a newer build by now.
+    return this.boot(state.previous.imageId, file ?? (r?.file ? vscode.Uri.file(r.file) : undefined), {
+      machineDir,
+      upgrade: { action: 'rollback', from: { image: state.booted.image, imageId: state.booted.imageId }, before },
+    });
+  }
+
   /** Boots an image with a progress notification; opens its console; records the boot. */
-  async boot(image: string, file?: vscode.Uri): Promise<Running | undefined> {
+  async boot(image: string, file?: vscode.Uri, opts: BootOptions = {}): Promise<Running | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('bootc Lab does not start VMs in an untrusted workspace.');
       return undefined;
@@ -153,6 +250,14 @@ export class VmManager implements vscode.Disposable {
     const runId = newRunId('boot');
     // cloud-init: user-data next to the Containerfile, or the configured file or folder.
     const cloudInit = findCloudInit(cfg.cloudInit) ?? (file ? findCloudInit(path.dirname(file.fsPath)) : undefined);
+    const machineDir =
+      opts.machineDir ?? (cfg.mode === 'quick' && cfg.machineState === 'perContainerfile' ? this.machineDirFor(image, file) : undefined);
+    // One VM per machine: booting a new build of the same Containerfile reboots its machine into it.
+    const clash = machineDir ? this.list().find((v) => v.machineDir === machineDir) : undefined;
+    if (clash) {
+      this.log.info(`Stopping ${clash.vm.id}: ${image} boots with its machine state ${machineDir}`);
+      await this.stop(clash.vm.id);
+    }
     const vm = new Vm({
       image,
       mode: cfg.mode,
@@ -171,10 +276,14 @@ export class VmManager implements vscode.Disposable {
       cacheDir: cfg.cacheDir,
       qemuPath: cfg.qemuPath,
       cloudInit,
+      machineDir,
       stateDir: vscode.Uri.joinPath(this.storage, 'vms', runId).fsPath,
       log: (l) => this.log.info(l),
     });
-    const running: Running = { vm, image, file: file?.fsPath, runId, startedAt: Date.now() };
+    const running: Running = { vm, image, file: file?.fsPath, runId, startedAt: Date.now(), machineDir };
+    const upgrade = (imageId?: string): UpgradeRecord | undefined =>
+      opts.upgrade && machineDir ? { ...opts.upgrade, to: { image, imageId: imageId ?? '' }, machineDir } : undefined;
+    vm.on('machine', () => this.emitter.fire());
     const startedAt = Date.now();
     await this.runs.put({ id: runId, kind: 'boot', file: file?.fsPath ?? '', image, status: 'running', startedAt });
     const ok = await vscode.window.withProgress(
@@ -208,7 +317,8 @@ export class VmManager implements vscode.Disposable {
             startedAt,
             durationMs: Date.now() - startedAt,
             failure: { message: (e as Error).message.split('\n')[0] ?? '' },
-            boot: { states: vm.tracker.events, accel: vm.accel },
+            boot: { states: vm.tracker.events, accel: vm.accel, machine: vm.machine },
+            upgrade: upgrade(vm.artifacts?.imageId),
           });
           return false;
         }
@@ -216,6 +326,7 @@ export class VmManager implements vscode.Disposable {
     );
     if (!ok) return undefined;
     const record: BootRecord = await vm.bootRecord();
+    running.record = record;
     await this.runs.put({
       id: runId,
       kind: 'boot',
@@ -226,6 +337,7 @@ export class VmManager implements vscode.Disposable {
       startedAt,
       durationMs: Date.now() - startedAt,
       boot: record as unknown as Record<string, unknown>,
+      upgrade: upgrade(record.imageId),
     });
     pruneCache(cfg.cacheLimitGb * 1024 ** 3, cfg.cacheDir, vm.artifacts ? path.dirname(vm.artifacts.rootDisk) : undefined);
     void vscode.window

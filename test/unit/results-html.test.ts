@@ -66,3 +66,34 @@ describe('results page', () => {
     assert.match(markdownOf([boot, build]), /^\| SSH ready \| 20\.5 s \| – \|$/m);
   });
 });
+
+describe('results view: an upgrade record', () => {
+  it('shows from → to, the machine-state verdict, no diff until the diff module is wired, and both timelines side by side', () => {
+    const before = {
+      ...(boot.boot ?? {}),
+      states: [
+        { state: 'starting', at: 0 },
+        { state: 'ssh', at: 41.5 },
+      ],
+    };
+    const up: RunRecord = {
+      ...boot,
+      id: 'boot-2',
+      boot: { ...(boot.boot ?? {}), machine: { dir: '/m/x', planned: 'upgrade', kind: 'upgrade', from: 'a'.repeat(64) } },
+      upgrade: {
+        action: 'upgrade',
+        from: { image: 'localhost/x:latest', imageId: 'a'.repeat(64) },
+        to: { image: 'localhost/x:latest', imageId: 'b'.repeat(64) },
+        machineDir: '/m/x',
+        before,
+      },
+    };
+    const html = resultsHtml({ runs: [up], selected: up.id, cspSource: 'x', nonce: 'n' });
+    assert.match(html, /Upgrade: localhost\/x:latest \(aaaaaaaaaaaa\) → localhost\/x:latest \(bbbbbbbbbbbb\)/);
+    assert.match(html, /Machine state: <strong>upgrade<\/strong> from aaaaaaaaaaaa/);
+    assert.match(html, /No image diff for this upgrade/);
+    const side = /<div class="sidebyside">([\s\S]*?)<\/div><\/div>/.exec(html)?.[1] ?? '';
+    assert.match(side, /Before<\/h4>[\s\S]*ssh 41\.5 s/);
+    assert.match(html, /After<\/h4>[\s\S]*ssh 20\.5 s/);
+  });
+});

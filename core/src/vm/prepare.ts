@@ -5,6 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NotFoundError, runChecked, type RunOptions } from '../process/run';
 import { inspectImage, mountImage, unmountImage, type PodmanTarget } from '../podman/podman';
+import { MACHINE_SHIM } from './machine-shim';
+
+const SHIM_HASH = crypto.createHash('sha256').update(MACHINE_SHIM).digest('hex').slice(0, 12);
 
 /** Where disks and kernels are cached, by image ID. */
 export function defaultCacheDir(): string {
@@ -29,7 +32,37 @@ export class ImageNotBootableError extends Error {}
 
 /** A cache entry's key: the image ID fully identifies its content; the version guards format changes. */
 export function quickCacheKey(imageId: string): string {
-  return crypto.createHash('sha256').update(`quick-v1:${imageId}`).digest('hex').slice(0, 32);
+  // v2: the root disk carries the machine-state shim (/.bootc-lab), so a changed shim makes new disks.
+  return crypto.createHash('sha256').update(`quick-v2:${SHIM_HASH}:${imageId}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * Adds /.bootc-lab/{init,image-id} to a root disk made by mkfs.ext4, outside the image's own paths:
+ * the shim a boot with machine state runs as init=. debugfs writes into the filesystem image
+ * without mounting it (no root needed); it exits 0 even when a command fails, so the result is read back.
+ */
+export async function addMachineShim(rootDisk: string, imageId: string, workDir: string, ro: RunOptions = {}): Promise<void> {
+  fs.writeFileSync(path.join(workDir, 'init'), MACHINE_SHIM, { mode: 0o755 });
+  fs.writeFileSync(path.join(workDir, 'image-id'), `${imageId}\n`);
+  const script = [
+    'mkdir .bootc-lab',
+    'write init .bootc-lab/init',
+    'sif .bootc-lab/init mode 0100755',
+    'write image-id .bootc-lab/image-id',
+    'sif .bootc-lab/image-id mode 0100644',
+    ...['.bootc-lab', '.bootc-lab/init', '.bootc-lab/image-id'].flatMap((f) => [`sif ${f} uid 0`, `sif ${f} gid 0`]),
+  ].join('\n');
+  try {
+    // Relative names in the script (cwd = workDir): debugfs's own parser would split paths with spaces.
+    await runChecked({ command: 'debugfs', args: ['-w', '-f', '-', rootDisk], cwd: workDir, input: `${script}\n` }, ro);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new Error('debugfs was not found: install e2fsprogs.');
+    throw e;
+  }
+  const back = await runChecked({ command: 'debugfs', args: ['-R', 'cat /.bootc-lab/image-id', rootDisk] }, ro);
+  if (back.stdout.trim() !== imageId) throw new Error(`Could not add the machine-state shim to ${rootDisk}: ${back.stderr.trim()}`);
+  fs.rmSync(path.join(workDir, 'init'));
+  fs.rmSync(path.join(workDir, 'image-id'));
 }
 
 /** The image's kernel: `vmlinuz` (+ `initramfs.img`) in /usr/lib/modules/$kver, or a UKI there or in /boot/EFI/Linux. */
@@ -173,6 +206,7 @@ export async function prepareQuickBoot(
           );
         throw e;
       }
+      await addMachineShim(path.join(tmp, 'root.img'), inspect.Id, tmp, ro);
       const art: Omit<QuickArtifacts, 'cached'> = {
         imageId: inspect.Id,
         kver: k.kver,

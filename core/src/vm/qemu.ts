@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandSpec } from '../process/run';
 import { tpmQemuArgs } from './tpm';
+import { SHIM_PATH, STATE_DISK_SERIAL } from './machine-shim';
 
 /** Everything that decides a QEMU command line; built by pure functions so it can be unit-tested. */
 export interface QemuOptions {
@@ -10,7 +11,7 @@ export interface QemuOptions {
   cpus: number;
   kvm: boolean;
   /** Quick boot: the image's kernel and initramfs and a raw root disk, booted directly. */
-  direct?: { kernel: string; initrd: string; rootDisk: string; append: string };
+  direct?: { kernel: string; initrd: string; rootDisk: string; append: string; stateDisk?: string };
   /** Install boot: a UEFI disk (a qcow2 overlay over the cached install). */
   disk?: {
     path: string;
@@ -85,8 +86,16 @@ export function qemuCommand(o: QemuOptions): CommandSpec {
   if (o.disk?.requiresSmm) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
   if (o.direct) {
     args.push('-no-reboot', '-kernel', o.direct.kernel, '-initrd', o.direct.initrd, '-append', o.direct.append);
-    // snapshot=on: writes go to a throwaway overlay, so the cached root disk stays pristine.
-    args.push('-drive', `file=${esc(o.direct.rootDisk)},if=virtio,format=raw,snapshot=on`);
+    if (o.direct.stateDisk) {
+      // A machine: the image is read-only as on a bootc host; /etc and /var live on the state disk.
+      // Both as -device, in this order: QEMU places if=virtio drives after -device ones, and root=/dev/vda.
+      args.push('-drive', `file=${esc(o.direct.rootDisk)},if=none,id=root,format=raw,readonly=on`, '-device', 'virtio-blk-pci,drive=root');
+      args.push('-drive', `file=${esc(o.direct.stateDisk)},if=none,id=state,format=raw`);
+      args.push('-device', `virtio-blk-pci,drive=state,serial=${STATE_DISK_SERIAL}`);
+    } else {
+      // snapshot=on: writes go to a throwaway overlay, so the cached root disk stays pristine.
+      args.push('-drive', `file=${esc(o.direct.rootDisk)},if=virtio,format=raw,snapshot=on`);
+    }
   }
   if (o.disk) {
     args.push('-drive', `if=pflash,format=${o.disk.codeFormat ?? 'raw'},unit=0,readonly=on,file=${esc(o.disk.firmwareCode)}`);
@@ -110,9 +119,10 @@ export function qemuCommand(o: QemuOptions): CommandSpec {
   return { command: o.qemuPath ?? 'qemu-system-x86_64', args };
 }
 
-/** The kernel command line for a quick boot of an ext4 root disk. */
-export function quickAppend(extra: string[] = []): string {
-  return ['root=/dev/vda', 'rw', 'console=ttyS0,115200', 'panic=-1', 'systemd.journald.forward_to_console=0', ...extra].join(' ');
+/** The kernel command line for a quick boot of an ext4 root disk; a machine boots read-only through the shim. */
+export function quickAppend(extra: string[] = [], machine = false): string {
+  const root = machine ? ['ro', `init=${SHIM_PATH}`] : ['rw'];
+  return ['root=/dev/vda', ...root, 'console=ttyS0,115200', 'panic=-1', 'systemd.journald.forward_to_console=0', ...extra].join(' ');
 }
 
 /** A copy-on-write qcow2 overlay over a cached base disk, so each boot starts from the install. */

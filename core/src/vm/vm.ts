@@ -10,6 +10,17 @@ import { ANSI, BootStateTracker, type BootState, type StateEvent } from './boot-
 import { makeSeedImage, type CloudInitFiles } from './cloud-init';
 import { prepareInstallBoot, type InstallArtifacts } from './install';
 import { defaultCacheDir, freePort, makeSshKey, prepareQuickBoot, type QuickArtifacts } from './prepare';
+import { SHIM_FAILURE, SHIM_MARKER } from './machine-shim';
+import {
+  applyBoot,
+  bootKind,
+  openMachine,
+  readMachineState,
+  STATE_DISK,
+  writeMachineState,
+  type BootKind,
+  type MachineState,
+} from './machine-state';
 import { kvmUsable, qemuCommand, quickAppend, sshKeyTmpfiles } from './qemu';
 
 export interface VmOptions extends PodmanTarget {
@@ -29,6 +40,12 @@ export interface VmOptions extends PodmanTarget {
   cacheDir?: string;
   /** Per-VM state (keys, console log); a temp dir when unset. */
   stateDir?: string;
+  /**
+   * Machine state (`--state DIR`): quick mode boots as a bootc machine, read-only image, `/etc` and
+   * `/var` kept in DIR across boots, another image an upgrade, the previous one a rollback.
+   * Unset: a throwaway boot.
+   */
+  machineDir?: string;
   kernelArgs?: string[];
   qemuArgs?: string[];
   seedImage?: string;
@@ -64,6 +81,20 @@ export interface BootRecord {
   sshPort: number;
   consoleLog: string;
   failure?: string;
+  /** With machine state: what this boot was and the deployments after it. */
+  machine?: MachineBoot;
+}
+
+export interface MachineBoot {
+  dir: string;
+  /** What the host expected from its record; `kind` is what the guest's shim did. */
+  planned: BootKind;
+  kind?: BootKind;
+  /** The image ID booted before this one (upgrade, rollback). */
+  from?: string;
+  /** How long the guest's shim took to set the mounts up (copies and the /etc merge included). */
+  setupSeconds?: number;
+  deployments: MachineState;
 }
 
 /** Keeps the newest `keep` run directories (console logs); older ones go. */
@@ -146,6 +177,9 @@ export class Vm extends EventEmitter {
   private sshPoll?: NodeJS.Timeout;
   private stderr = '';
   private prepareSeconds = 0;
+  machine?: MachineBoot;
+  private releaseMachine?: () => void;
+  private logCarry = '';
 
   constructor(private readonly o: VmOptions) {
     super();
@@ -176,6 +210,14 @@ export class Vm extends EventEmitter {
     if (this.o.mode === 'install') install = await prepareInstallBoot({ ...this.o, runDir: this.runtimeDir, log: this.o.log }, { signal });
     else this.artifacts = await prepareQuickBoot({ ...this.o, log: this.o.log }, { signal });
     this.install = install;
+    if (this.o.machineDir) {
+      if (!this.artifacts) throw new Error('Machine state (--state) works with quick boots; install mode keeps its state on its own disk.');
+      const dir = path.resolve(this.o.machineDir);
+      this.releaseMachine = (await openMachine(dir, { signal })).release;
+      const deployments = readMachineState(dir);
+      this.machine = { dir, planned: bootKind(deployments, this.artifacts.imageId), deployments };
+      this.o.log?.(`Machine state ${dir}: ${this.machine.planned} to ${this.artifacts.imageId.slice(0, 12)}`);
+    }
     const key = await makeSshKey(path.join(this.stateDir, 'ssh'), { signal });
     this.privateKey = key.privateKey;
     this.sshPort = await freePort();
@@ -193,7 +235,8 @@ export class Vm extends EventEmitter {
             kernel: this.artifacts.kernel,
             initrd: this.artifacts.initrd,
             rootDisk: this.artifacts.rootDisk,
-            append: quickAppend(this.o.kernelArgs),
+            append: quickAppend(this.o.kernelArgs, !!this.machine),
+            stateDisk: this.machine ? path.join(this.machine.dir, STATE_DISK) : undefined,
           }
         : undefined,
       disk: install
@@ -265,12 +308,35 @@ export class Vm extends EventEmitter {
       this.logOffset = size;
       const text = buf.toString('utf8');
       this.emit('console', text);
+      if (this.machine && !this.machine.kind) this.machineLine(text);
       for (const ev of this.tracker.feed(text)) this.emit('state', ev);
     } catch {
       // not created yet
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
     }
+  }
+
+  /** The shim's console line says what it did: record that deployment on the host. */
+  private machineLine(text: string): void {
+    const m = this.machine;
+    const imageId = this.artifacts?.imageId;
+    if (!m || !imageId) return;
+    const seen = this.logCarry + text;
+    this.logCarry = seen.slice(-300);
+    const bad = SHIM_FAILURE.exec(seen);
+    if (bad) {
+      this.tracker.failure ??= `machine state: ${bad[1]?.trim() ?? ''}`;
+      return;
+    }
+    const ok = SHIM_MARKER.exec(seen);
+    if (!ok) return;
+    m.kind = ok[1] as BootKind;
+    m.from = ok[3];
+    m.setupSeconds = Number(ok[4]);
+    m.deployments = applyBoot(m.deployments, m.kind, this.o.image, imageId);
+    writeMachineState(m.dir, m.deployments);
+    this.emit('machine', m);
   }
 
   private async probeSsh(): Promise<void> {
@@ -367,6 +433,7 @@ export class Vm extends EventEmitter {
       sshPort: this.sshPort,
       consoleLog: this.consoleLog,
       failure: this.tracker.failure,
+      machine: this.machine,
     };
     if (this.tracker.state !== 'ssh') return rec;
     for (let i = 0; i < 30; i++) {
@@ -442,6 +509,8 @@ export class Vm extends EventEmitter {
     this.stopping = true;
     this.stopPolling();
     const p = this.proc;
+    // QMP quit is a power cut: flush the machine state's page cache first (ext4's journal does the rest).
+    if (p && !this.exited && this.machine && this.tracker.state === 'ssh') await this.ssh(['sync'], 15_000).catch(() => undefined);
     if (p && !this.exited) {
       const exited = new Promise<void>((r) => (this.exited ? r() : p.once('exit', () => r())));
       await this.qmp('quit');
@@ -460,6 +529,8 @@ export class Vm extends EventEmitter {
     if (this.install?.tpm) killTree(this.install.tpm.pid, 'SIGTERM');
     fs.rmSync(this.runtimeDir, { recursive: true, force: true });
     fs.rmSync(path.join(this.stateDir, 'ssh'), { recursive: true, force: true });
+    this.releaseMachine?.();
+    this.releaseMachine = undefined;
     this.emit('stopped');
   }
 }
