@@ -25,6 +25,8 @@ Usage:
   bootc-lab lint-image IMAGE [--file Containerfile] [--format text|json] [--no-bootc] [--raw] [--isolation X]
   bootc-lab boot IMAGE [--mode quick|install] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--state DIR] [--json]
     [--firmware FILE] [--disk-size GB] [--filesystem FS] [--tpm] [--podman PATH] [--connection NAME] [--remote]
+  bootc-lab measure IMAGE [IMAGE…] [--modes plain,quick,install] [--runs N] [--exec CMD] [--json] [--out FILE]
+    [--format json|markdown|csv] [--settle SECONDS] [--memory MB] [--cpus N] [--accel auto|kvm|tcg] [--work-dir DIR]
   bootc-lab diff OLD NEW [--file Containerfile] [--format text|json] [--content] [--all]
   bootc-lab lsp --stdio
 
@@ -35,6 +37,7 @@ and 2 on a usage or read error. FILE may be - for standard input.
 import { CliError, UsageError, buildCommandCli, lintImageCommand } from './image-commands';
 import { bootCommand } from './boot-command';
 import { diffCommand } from './diff-command';
+import { measureCommand } from './measure-command';
 
 function out(s: string): void {
   process.stdout.write(s);
@@ -152,6 +155,8 @@ export async function main(argv: string[]): Promise<number> {
         return await lintImageCommand(rest);
       case 'boot':
         return await bootCommand(rest);
+      case 'measure':
+        return await measureCommand(rest);
       case 'diff':
         return await diffCommand(rest);
       case 'lsp':
