@@ -54,7 +54,8 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs {
   };
   if (!['auto', 'kvm', 'tcg'].includes(values.accel ?? '')) throw new UsageError('--accel: expected auto, kvm or tcg');
   const format = values.format ?? (values.out?.endsWith('.md') ? 'markdown' : values.out?.endsWith('.csv') ? 'csv' : 'json');
-  if (format !== 'json' && format !== 'markdown' && format !== 'csv') throw new UsageError(`--format ${format}: expected json, markdown or csv`);
+  if (format !== 'json' && format !== 'markdown' && format !== 'csv')
+    throw new UsageError(`--format ${format}: expected json, markdown or csv`);
   if (values.firmware && !modes.includes('install')) throw new UsageError('--firmware applies to --modes install');
   return {
     options: {

@@ -93,10 +93,7 @@ function sample(): Measurement {
       {
         image: 'img',
         mode: 'quick',
-        runs: [
-          ...[30, 31, 33, 60].map((s, i) => run(i, { ssh_s: s, mem_used_mib: 100 })),
-          run(4, {}, 'Boot failed: Kernel panic'),
-        ],
+        runs: [...[30, 31, 33, 60].map((s, i) => run(i, { ssh_s: s, mem_used_mib: 100 })), run(4, {}, 'Boot failed: Kernel panic')],
         median: {},
         summary: {},
       },

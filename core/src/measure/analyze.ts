@@ -89,8 +89,9 @@ export function analyze(m: Measurement): Measurement {
     for (const def of METRICS) {
       const xs = runs.map((r) => r.metrics[def.key]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
       if (xs.length === 0) continue;
-      summary[def.key] = summarize(xs);
-      med[def.key] = summary[def.key].median;
+      const s = summarize(xs);
+      summary[def.key] = s;
+      med[def.key] = s.median;
     }
     return { ...v, summary, median: med };
   });
@@ -144,7 +145,9 @@ export function warningsFor(m: Pick<Measurement, 'variants' | 'host' | 'cancelle
       .filter(([, s]) => s.n >= 2 && relativeIqr(s) > NOISY_RELATIVE_IQR)
       .map(([k]) => k);
     if (noisy.length)
-      w.push(`${variantLabel(v)}: noisy (IQR above ${NOISY_RELATIVE_IQR * 100}% of the median): ${noisy.join(', ')}; read those ratios loosely or add runs.`);
+      w.push(
+        `${variantLabel(v)}: noisy (IQR above ${NOISY_RELATIVE_IQR * 100}% of the median): ${noisy.join(', ')}; read those ratios loosely or add runs.`,
+      );
     const execFailed = v.runs.filter((r) => r.execExitCode !== undefined && r.execExitCode !== 0).length;
     if (execFailed) w.push(`${variantLabel(v)}: the --exec command exited non-zero in ${execFailed} run(s).`);
   }
@@ -174,7 +177,11 @@ export function presentMetrics(m: Measurement): string[] {
 export function toMarkdown(m: Measurement): string {
   const vs = m.variants.filter((v) => !v.skipped);
   const base = vs[0];
-  const head = ['Metric', ...vs.map((v) => `${variantLabel(v)} median [min–max] IQR`), ...vs.slice(1).map((v) => `${v.mode} vs ${base?.mode ?? ''}`)];
+  const head = [
+    'Metric',
+    ...vs.map((v) => `${variantLabel(v)} median [min–max] IQR`),
+    ...vs.slice(1).map((v) => `${v.mode} vs ${base?.mode ?? ''}`),
+  ];
   const rows = presentMetrics(m).map((k) => {
     const def = metricDef(k);
     const cells = vs.map((v) => {
@@ -215,4 +222,44 @@ export function toCsv(m: Measurement): string {
       for (const [k, x] of Object.entries(r.metrics)) rows.push([v.image, v.mode, r.index, r.sequence, k, x, '']);
     }
   return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+/**
+ * A later measurement against an earlier one (e.g. two builds of an image): each variant of `later`
+ * against the earlier variant of the same image and mode, or else of the same mode.
+ */
+export function compareMeasurements(earlier: Measurement, later: Measurement): Comparison[] {
+  const out: Comparison[] = [];
+  for (const v of later.variants) {
+    const e =
+      earlier.variants.find((x) => x.image === v.image && x.mode === v.mode && !x.skipped) ??
+      earlier.variants.find((x) => x.mode === v.mode && !x.skipped);
+    if (!e || v.skipped) continue;
+    for (const def of METRICS) {
+      const pick = (x: MeasureVariant): number[] =>
+        okRuns(x)
+          .map((r) => r.metrics[def.key])
+          .filter((n): n is number => typeof n === 'number');
+      const ci = bootstrapRatio(pick(e), pick(v));
+      if (!ci) continue;
+      out.push({
+        metric: def.key,
+        baseline: `earlier ${variantLabel(e)}`,
+        variant: variantLabel(v),
+        ratio: ci.ratio,
+        low: ci.low,
+        high: ci.high,
+        no_difference: ci.noDifference,
+      });
+    }
+  }
+  return out;
+}
+
+/** Reads a saved measurement (`measure --out`, Export JSON) and recomputes its statistics from the runs. */
+export function parseMeasurement(text: string): Measurement {
+  const m = JSON.parse(text) as Partial<Measurement>;
+  if (m.version !== 1 || !Array.isArray(m.variants) || !m.host)
+    throw new Error('not a bootc Lab measurement (expected version 1 with variants and host)');
+  return analyze(m as Measurement);
 }

@@ -1,12 +1,22 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { podmanGlobal } from '../podman/build';
 import type { PodmanTarget } from '../podman/podman';
 import { run } from '../process/run';
 import { imageHasBootc } from '../vm/install';
 import { kvmUsable } from '../vm/qemu';
 import { Vm, type VmOptions } from '../vm/vm';
-import { INTERVAL_NOTE, analyze, variantLabel, type HostInfo, type MeasureMode, type MeasureRun, type MeasureVariant, type Measurement } from './analyze';
+import {
+  INTERVAL_NOTE,
+  analyze,
+  variantLabel,
+  type HostInfo,
+  type MeasureMode,
+  type MeasureRun,
+  type MeasureVariant,
+  type Measurement,
+} from './analyze';
 import { allocatedMib, bootMetrics, parseProbe, probeCommand } from './metrics';
 
 export interface MeasureOptions extends PodmanTarget {
@@ -180,6 +190,7 @@ async function oneRun(
   const log = (l: string): void => o.log?.(`[${variantLabel(v)} #${index + 1}] ${l}`);
   const opts = vmOptionsFor(v.mode, v.image, o, runDir);
   const vm = new Vm({ ...opts, log });
+  vm.on('state', (e: { state: string; at: number }) => log(`${e.state} at ${e.at.toFixed(1)} s`));
   const r: MeasureRun = { sequence, index, startedAt: new Date().toISOString(), wallSeconds: 0, metrics: {}, blame: [] };
   const t0 = Date.now();
   let started = false;
@@ -194,7 +205,8 @@ async function oneRun(
     r.failedUnits = rec.failedUnits;
     r.machineKind = rec.machine?.kind;
     const probe = await vm.ssh([probeCommand({ settleSeconds: o.settleSeconds ?? 10, exec: o.exec })], o.bootTimeoutMs ?? 600_000);
-    if (probe.exitCode !== 0 && !probe.stdout.trim()) throw new Error(`the guest probe failed (exit ${probe.exitCode}): ${probe.stderr.trim()}`);
+    if (probe.exitCode !== 0 && !probe.stdout.trim())
+      throw new Error(`the guest probe failed (exit ${probe.exitCode}): ${probe.stderr.trim()}`);
     const p = parseProbe(probe.stdout);
     Object.assign(r.metrics, p.metrics);
     r.blame = p.blame.slice(0, 10);
@@ -212,4 +224,16 @@ async function oneRun(
   if (stateDisk && fs.existsSync(stateDisk)) r.metrics.state_disk_mib = allocatedMib(fs.statSync(stateDisk));
   r.wallSeconds = Math.round((Date.now() - t0) / 100) / 10;
   return r;
+}
+
+/** Tagged images in podman's storage (for picking what to measure). */
+export async function listImages(t: PodmanTarget, signal?: AbortSignal): Promise<string[]> {
+  const r = await run(
+    {
+      command: t.podmanPath ?? 'podman',
+      args: [...podmanGlobal(t), 'images', '--format', '{{.Repository}}:{{.Tag}}'],
+    },
+    { signal, timeoutMs: 30_000 },
+  );
+  return [...new Set(r.stdout.split('\n').map((l) => l.trim()))].filter((l) => l && !l.startsWith('<none>')).sort();
 }

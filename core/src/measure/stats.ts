@@ -71,7 +71,11 @@ export const BOOTSTRAP_DEFAULTS = { resamples: 2000, seed: 12, level: 0.95 } as 
  * Ratio of medians (variant / baseline) with a percentile bootstrap interval: both samples are
  * resampled independently with replacement. Resamples whose baseline median is 0 are dropped.
  */
-export function bootstrapRatio(baseline: readonly number[], variant: readonly number[], o: BootstrapOptions = {}): RatioInterval | undefined {
+export function bootstrapRatio(
+  baseline: readonly number[],
+  variant: readonly number[],
+  o: BootstrapOptions = {},
+): RatioInterval | undefined {
   const mb = median(baseline);
   const mv = median(variant);
   if (baseline.length === 0 || variant.length === 0 || mb === 0 || !Number.isFinite(mb) || !Number.isFinite(mv)) return undefined;
