@@ -130,8 +130,11 @@ export async function measureImage(
 
 /** Opens a measurement saved by `bootc-lab measure --out` or Export JSON in the results view. */
 export async function openMeasurement(deps: { runs: RunStore; results: ResultsPanel }, uri?: vscode.Uri): Promise<void> {
+  // The JSON open in the editor is the obvious candidate (`measure --out`, then open the file).
+  const active = vscode.window.activeTextEditor?.document.uri;
   const file =
     uri ??
+    (active?.path.endsWith('.json') ? active : undefined) ??
     (
       await vscode.window.showOpenDialog({
         filters: { 'Measurement JSON': ['json'] },
