@@ -55,7 +55,8 @@ export function metricChart(m: Measurement, key: string, comparisons: Comparison
 }
 
 export function comparisonTable(m: Measurement, comparisons: Comparison[]): string {
-  if (comparisons.length === 0) return '<p class="muted">No comparison: one variant, or no run succeeded.</p>';
+  if (comparisons.length === 0)
+    return `<p class="muted">No comparison: one variant, or a variant without a successful run. Intervals: ${esc(m.settings.interval)}.</p>`;
   const rows = comparisons
     .map((c) => {
       const def = metricDef(c.metric);
