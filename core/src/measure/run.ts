@@ -18,6 +18,7 @@ import {
   type Measurement,
 } from './analyze';
 import { allocatedMib, bootMetrics, parseProbe, probeCommand } from './metrics';
+import { median } from './stats';
 
 export interface MeasureOptions extends PodmanTarget {
   images: string[];
@@ -49,7 +50,7 @@ export interface MeasureProgress {
   total: number;
   /** The boot starting now (undefined when all are done). */
   next?: { image: string; mode: MeasureMode; run: number };
-  /** From the mean duration of the boots so far; undefined before the first one ends. */
+  /** From the median duration of the boots so far; undefined before the first one ends. */
   etaSeconds?: number;
 }
 
@@ -135,12 +136,13 @@ export async function measure(o: MeasureOptions, signal?: AbortSignal): Promise<
   const progress = (done: number): void => {
     const next = order[done];
     const v = next ? m.variants[next.variant] : undefined;
-    const mean = durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : undefined;
+    // The median boot, not the mean: one boot that hit the timeout should not triple the estimate.
+    const typical = durations.length ? median(durations) : undefined;
     o.onProgress?.({
       done,
       total: order.length,
       next: v && next ? { image: v.image, mode: v.mode, run: next.run } : undefined,
-      etaSeconds: mean === undefined ? undefined : mean * (order.length - done),
+      etaSeconds: typical === undefined ? undefined : typical * (order.length - done),
     });
   };
   try {
