@@ -1,4 +1,12 @@
-import { formatRatio, hostLine, presentMetrics, variantLabel, type Comparison, type Measurement } from '../../core/src/measure/analyze';
+import {
+  formatRatio,
+  hostLine,
+  ratioText,
+  presentMetrics,
+  variantLabel,
+  type Comparison,
+  type Measurement,
+} from '../../core/src/measure/analyze';
 import { metricDef } from '../../core/src/measure/metrics';
 
 const esc = (s: string | number | undefined | null): string =>
@@ -60,7 +68,7 @@ export function comparisonTable(m: Measurement, comparisons: Comparison[]): stri
   const rows = comparisons
     .map((c) => {
       const def = metricDef(c.metric);
-      return `<tr class="${c.no_difference ? 'same' : 'diff'}"><th scope="row">${esc(def?.label ?? c.metric)} <code>${esc(c.metric)}</code></th><td>${esc(c.baseline)}</td><td>${esc(c.variant)}</td><td>${c.ratio.toFixed(2)}×</td><td>${c.low.toFixed(2)}–${c.high.toFixed(2)}</td><td>${c.no_difference ? 'no difference' : c.ratio > 1 === !def?.higherIsBetter ? 'worse' : 'better'}</td></tr>`;
+      return `<tr class="${c.no_difference ? 'same' : 'diff'}"><th scope="row">${esc(def?.label ?? c.metric)} <code>${esc(c.metric)}</code></th><td>${esc(c.baseline)}</td><td>${esc(c.variant)}</td><td>${ratioText(c.ratio)}×</td><td>${ratioText(c.low)}–${ratioText(c.high)}</td><td>${c.no_difference ? 'no difference' : c.ratio > 1 === !def?.higherIsBetter ? 'worse' : 'better'}</td></tr>`;
     })
     .join('');
   return `<table class="comparisons"><thead><tr><th>Metric</th><th>Baseline</th><th>Variant</th><th>Ratio</th><th>95% interval</th><th></th></tr></thead><tbody>${rows}</tbody></table><p class="muted">${esc(m.settings.interval)}. “No difference”: the interval contains 1.</p>`;

@@ -36,7 +36,7 @@ describe('measurement page', () => {
     assert.equal(count(table, /<tr class="(same|diff)">/g), m.comparisons.length);
     for (const c of m.comparisons) {
       const row = new RegExp(
-        `<code>${c.metric}</code></th><td>[^<]*</td><td>[^<]*</td><td>${c.ratio.toFixed(2)}×</td><td>${c.low.toFixed(2)}–${c.high.toFixed(2)}</td><td>([^<]*)</td>`,
+        `<code>${c.metric}</code></th><td>[^<]*</td><td>[^<]*</td><td>${c.ratio.toFixed(3)}×</td><td>${c.low.toFixed(3)}–${c.high.toFixed(3)}</td><td>([^<]*)</td>`,
       ).exec(table);
       assert.ok(row, c.metric);
       assert.equal(row[1] === 'no difference', c.low <= 1 && c.high >= 1, c.metric);

@@ -160,8 +160,11 @@ const fmt = (n: number | undefined): string => {
   return a >= 100 ? n.toFixed(0) : a >= 10 ? n.toFixed(1) : a >= 1 ? n.toFixed(2) : n.toFixed(3);
 };
 
+/** Three decimals: with two, a ratio of 0.998 [0.998, 0.998] would print as 1.00 yet not be "no difference". */
+export const ratioText = (n: number): string => n.toFixed(3);
+
 export function formatRatio(c: Comparison): string {
-  return `${c.ratio.toFixed(2)}× [${c.low.toFixed(2)}, ${c.high.toFixed(2)}]${c.no_difference ? ' no difference' : ''}`;
+  return `${ratioText(c.ratio)}× [${ratioText(c.low)}, ${ratioText(c.high)}]${c.no_difference ? ' no difference' : ''}`;
 }
 
 export function hostLine(h: HostInfo): string {

@@ -169,6 +169,7 @@ export async function measure(o: MeasureOptions, signal?: AbortSignal): Promise<
       // A mode that cannot start at all (e.g. rootless install) would fail the same way every time.
       if (v.runs.length === 1 && r.failure?.startsWith(BEFORE_QEMU))
         v.skipped = `its first boot failed before the VM ran: ${r.failure.slice(BEFORE_QEMU.length).split('\n')[0] ?? ''}`;
+      m.host.load = [host.load[0], os.loadavg()[0] ?? 0];
       m = analyze(m);
       o.onRun?.(m);
     }
