@@ -32,6 +32,8 @@ Usage:
   bootc-lab export pxe IMAGE DIR [--base-url URL]
   bootc-lab diff OLD NEW [--file Containerfile] [--format text|json] [--content] [--all]
   bootc-lab init --template NAME [DIR] [--force]   (bootc-lab init --list shows the templates)
+  bootc-lab measure IMAGE [IMAGE…] [--modes plain,quick,install] [--runs N] [--exec CMD] [--json] [--out FILE]
+    [--format json|markdown|csv] [--settle SECONDS] [--memory MB] [--cpus N] [--accel auto|kvm|tcg] [--work-dir DIR]
   bootc-lab lsp --stdio
 
 lint exits 0 when no error-severity finding is reported, 1 when at least one is,
@@ -44,6 +46,7 @@ import { exportCommand } from './pxe-command';
 import { vmCommand } from './vm-command';
 import { diffCommand } from './diff-command';
 import { initCommand } from './init-command';
+import { measureCommand } from './measure-command';
 
 function out(s: string): void {
   process.stdout.write(s);
@@ -167,6 +170,8 @@ export async function main(argv: string[]): Promise<number> {
         return await vmCommand(rest);
       case 'export':
         return await exportCommand(rest);
+      case 'measure':
+        return await measureCommand(rest);
       case 'diff':
         return await diffCommand(rest);
       case 'init':

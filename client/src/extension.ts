@@ -20,6 +20,7 @@ import { FromCodeLens, RunsTree } from './tree';
 import { buildModel, initShellParser } from '../../core/src';
 import { defaultTag } from '../../core/src/podman/build';
 import { TEMPLATES, TemplateError, writeTemplate } from '../../core/src/templates';
+import { measureImage, openMeasurement } from './measure';
 
 /** Extensions that already report dockerfile-utils diagnostics on the same files. */
 const OVERLAPPING = ['ms-azuretools.vscode-containers', 'ms-azuretools.vscode-docker', 'docker.docker'];
@@ -253,6 +254,13 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
       const r = vmManager.find(vmId(arg));
       await vmManager.rollback(r?.file ? vscode.Uri.file(r.file) : targetFile(arg), r);
     }),
+    vscode.commands.registerCommand('bootc.measureImage', async (arg?: unknown) => {
+      const uri = targetFile(arg);
+      await measureImage({ runs, results, log }, uri, uri ? (readConfig(uri).tag ?? defaultTag(path.dirname(uri.fsPath))) : undefined);
+    }),
+    vscode.commands.registerCommand('bootc.openMeasurement', (arg?: unknown) =>
+      openMeasurement({ runs, results }, arg instanceof vscode.Uri ? arg : undefined),
+    ),
     vscode.commands.registerCommand('bootc.sshVm', (id?: string) => vmManager.ssh(typeof id === 'string' ? id : undefined)),
     vscode.commands.registerCommand('bootc.stopVm', async (id?: string) => vmManager.stop(typeof id === 'string' ? id : undefined)),
     vscode.commands.registerCommand('bootc.showVms', () => vmManager.showVms()),

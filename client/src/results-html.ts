@@ -2,6 +2,8 @@ import type { BootRecord } from '../../core/src/vm/vm';
 import type { ImageDiff } from '../../core/src/image/diff';
 import { diffSection } from './diff-html';
 import { bytes, esc } from './html';
+import { compareMeasurements, toMarkdown } from '../../core/src/measure/analyze';
+import { MEASURE_CSS, measurementSection } from './measure-html';
 import type { RunRecord } from './runs';
 
 // Everything the results page shows: built here, rendered as static HTML with inline SVG charts.
@@ -77,6 +79,7 @@ export function runSection(r: RunRecord): string {
   }
   if (r.staticFindings !== undefined) parts.push(`<p>Typing-time findings: ${r.staticFindings}</p>`);
   if (r.upgrade) parts.push(upgradeSection(r));
+  if (r.measurement) parts.push(measurementSection(r.measurement));
   if (r.boot) {
     const b = r.boot as BootShape;
     parts.push(
@@ -133,6 +136,17 @@ function metric(r: RunRecord): Record<string, string> {
 }
 
 export function compareSection(a: RunRecord, b: RunRecord): string {
+  if (a.measurement && b.measurement) {
+    // Older first: ratios read as "the later build costs N× the earlier one".
+    const [earlier, later] = a.startedAt <= b.startedAt ? [a, b] : [b, a];
+    const m = later.measurement;
+    const e = earlier.measurement;
+    if (m && e)
+      return `<h2>Compare measurements</h2>${measurementSection(m, {
+        label: `the earlier measurement ${earlier.id} (${new Date(earlier.startedAt).toLocaleString()})`,
+        comparisons: compareMeasurements(e, m),
+      })}`;
+  }
   const ma = metric(a);
   const mb = metric(b);
   const rows = Object.keys(ma)
@@ -142,6 +156,9 @@ export function compareSection(a: RunRecord, b: RunRecord): string {
 }
 
 export function markdownOf(runs: RunRecord[]): string {
+  const measured = runs.filter((r) => r.measurement);
+  if (measured.length && measured.length === runs.length)
+    return measured.map((r) => `# bootc Lab measurement ${r.id}\n\n${r.measurement ? toMarkdown(r.measurement) : ''}`).join('\n');
   const lines: string[] = ['# bootc Lab results', ''];
   const ms = runs.map(metric);
   const keys = Object.keys(ms[0] ?? {});
@@ -186,10 +203,11 @@ svg text{fill:var(--vscode-foreground);font-size:12px}.bar{fill:var(--vscode-cha
 a,.jump{color:var(--vscode-textLink-foreground);cursor:pointer}
 table{border-collapse:collapse}th,td{border:1px solid var(--vscode-panel-border);padding:3px 8px;text-align:left}
 li.error{color:var(--vscode-errorForeground)}
+${MEASURE_CSS}
 .toolbar button{margin-right:6px;background:var(--vscode-button-background);color:var(--vscode-button-foreground);border:none;padding:4px 10px;cursor:pointer}
 </style></head><body>
 <h1>bootc Lab results</h1>
-<div class="toolbar"><button id="export-json">Export JSON</button><button id="export-md">Export Markdown</button><button id="compare">Compare selected</button><button id="refresh">Refresh</button></div>
+<div class="toolbar"><button id="export-json">Export JSON</button><button id="export-md">Export Markdown</button><button id="export-csv">Export CSV</button><button id="compare">Compare selected</button><button id="refresh">Refresh</button></div>
 <div class="layout"><nav aria-label="Runs"><h2>Runs</h2>${o.runs.length ? `<ul class="runs">${list}</ul>` : '<p class="muted">No runs yet. Build an image or boot a VM.</p>'}</nav>
 <main>${cmpA && cmpB ? compareSection(cmpA, cmpB) : ''}${sel ? runSection(sel) : ''}</main></div>
 <script nonce="${o.nonce}">
@@ -200,6 +218,7 @@ document.querySelectorAll('button.run').forEach((b) => b.addEventListener('click
 document.querySelectorAll('.jump').forEach((el) => { const go = (e) => { e.preventDefault(); post({ type: 'jump', line: Number(el.dataset.line) }); }; el.addEventListener('click', go); el.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') go(e); }); });
 document.getElementById('export-json').addEventListener('click', () => post({ type: 'export', format: 'json' }));
 document.getElementById('export-md').addEventListener('click', () => post({ type: 'export', format: 'md' }));
+document.getElementById('export-csv').addEventListener('click', () => post({ type: 'export', format: 'csv' }));
 document.getElementById('refresh').addEventListener('click', () => post({ type: 'refresh' }));
 document.getElementById('compare').addEventListener('click', () => { const ids = [...document.querySelectorAll('input.cmp:checked')].map((c) => c.value); post({ type: 'compare', ids }); });
 </script></body></html>`;

@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
+import { toCsv } from '../../core/src/measure/analyze';
 import { markdownOf, resultsHtml } from './results-html';
 import type { RunStore } from './runs';
 
@@ -72,9 +73,23 @@ export class ResultsPanel implements vscode.Disposable {
         ? this.runs.all().filter((r) => this.compare?.includes(r.id))
         : [this.runs.get(this.selected ?? '') ?? this.runs.all()[0]].filter((r) => r !== undefined);
       const json = m.format === 'json';
-      const uri = await vscode.window.showSaveDialog({ filters: json ? { JSON: ['json'] } : { Markdown: ['md'] }, saveLabel: 'Export' });
+      const csv = m.format === 'csv';
+      const measured = runs.flatMap((r) => (r.measurement ? [r.measurement] : []));
+      if (csv && measured.length === 0) {
+        void vscode.window.showInformationMessage('CSV export is for measurements: select a measure run.');
+        return;
+      }
+      const uri = await vscode.window.showSaveDialog({
+        filters: json ? { JSON: ['json'] } : csv ? { CSV: ['csv'] } : { Markdown: ['md'] },
+        saveLabel: 'Export',
+      });
       if (!uri) return;
-      const text = json ? JSON.stringify(runs, null, 2) : markdownOf(runs);
+      // A single measurement exports as the same JSON `bootc-lab measure --out` writes, so either opens the other.
+      const text = csv
+        ? measured.map(toCsv).join('\n')
+        : json
+          ? JSON.stringify(runs.length === 1 && measured.length === 1 ? measured[0] : runs, null, 2)
+          : markdownOf(runs);
       await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
     }
   }

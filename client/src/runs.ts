@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
+import type { Measurement } from '../../core/src/measure/analyze';
 
 /** One build/lint/boot run, kept across restarts for the results view. */
 export interface RunRecord {
   id: string;
-  kind: 'build' | 'lint' | 'boot';
+  kind: 'build' | 'lint' | 'boot' | 'measure';
   file: string;
   image?: string;
   imageId?: string;
@@ -20,6 +21,8 @@ export interface RunRecord {
   boot?: Record<string, unknown>;
   /** A boot that moved a machine to another image (Upgrade VM, Roll Back VM). */
   upgrade?: UpgradeRecord;
+  /** bootc: Measure Image (partial while running or after a cancel). */
+  measurement?: Measurement;
 }
 
 export interface UpgradeRecord {
