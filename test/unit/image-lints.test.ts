@@ -208,6 +208,20 @@ describe('ported lints match the real bootc (issue 15 parity run)', () => {
     });
     assert.deepEqual(lintsOf(root), []);
   });
+  it("quotes listed paths like bootc's PathQuotedDisplay (shlex leaves `+` bare, any script's letters pass)", () => {
+    const root = makeRoot((w) => {
+      w('var/log/base-files_12.4+deb12u15.log', 'x');
+      w('var/log/café.log', 'x');
+      w('var/log/two words.log', 'x');
+      w("var/log/it's.log", 'x');
+    });
+    assert.deepEqual(only(root, 'var-log')?.items, [
+      '/var/log/base-files_12.4+deb12u15.log',
+      '/var/log/café.log',
+      `"/var/log/it's.log"`,
+      "'/var/log/two words.log'",
+    ]);
+  });
   it('prints like bootc: utf8 after the other lints, nothing after the first runtime error', () => {
     const r = (lint: string, extra: Partial<ImageLintResult> = {}): ImageLintResult => ({
       lint,

@@ -35,9 +35,46 @@ export function list(p: string): string[] {
   }
 }
 
-/** Shell-safe paths print as-is; others are single-quoted, like bootc's PathQuotedDisplay. */
+/**
+ * A path as bootc's PathQuotedDisplay prints it: as-is when every character is alphanumeric (any
+ * script) or one of `/ . - _ , = :`, else through the shlex crate's quoting, which leaves a word with
+ * only `+ - . / : @ ] _` and ASCII alphanumerics bare and otherwise quotes it chunk by chunk.
+ */
 export function quotePath(p: string): string {
-  return /^[\w/.,=:-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+  if (/^[\p{Alphabetic}\p{N}/.,=:_-]*$/u.test(p)) return p;
+  let rest = Buffer.from(p, 'utf8');
+  let out = '';
+  while (rest.length > 0) {
+    const [len, how] = shlexChunk(rest);
+    const chunk = rest.subarray(0, len).toString('utf8');
+    rest = rest.subarray(len);
+    if (how === 'bare') out += chunk;
+    else if (how === 'single') out += `'${chunk}'`;
+    else out += `"${chunk.replace(/[$`"\\]/g, '\\$&')}"`;
+  }
+  return out;
+}
+
+const BARE = /^[+\-./:@\]_0-9A-Za-z]$/;
+
+/** shlex's quoting strategy: the longest prefix one way of quoting covers, and that way. */
+function shlexChunk(b: Buffer): [number, 'bare' | 'single' | 'double'] {
+  let ok = 7; // 1 bare, 2 single-quoted, 4 double-quoted
+  let i = 0;
+  if (b[0] === 0x5e) {
+    ok = 2;
+    i = 1;
+  }
+  for (; i < b.length; i++) {
+    const c = b[i] ?? 0;
+    let cur = ok;
+    if (c >= 0x80 || !BARE.test(String.fromCharCode(c))) cur &= ~1;
+    if (c < 0x80 && (c === 0x27 || c === 0x5e || c === 0x5c)) cur &= ~2;
+    if (c < 0x80 && (c === 0x60 || c === 0x24 || c === 0x21 || c === 0x5e)) cur &= ~4;
+    if (cur === 0) break;
+    ok = cur;
+  }
+  return [i, ok & 1 ? 'bare' : ok & 2 ? 'single' : 'double'];
 }
 
 /** Users and groups in passwd/group format. */
