@@ -170,6 +170,22 @@ describe('ported lints match the real bootc (issue 15 parity run)', () => {
     // The skeleton's `L /var/run` line still declares the directory itself.
     assert.deepEqual(only(varRunDir, 'var-tmpfiles')?.items, ['d /run/app 0755 root root - -']);
   });
+  it('var-tmpfiles lists the files it cannot express in directory order, as bootc does', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `f${i}`);
+    const root = makeRoot((w) => {
+      for (const n of names) w(`var/cache/${n}`, 'x');
+    });
+    const dir = fs.opendirSync(path.join(root, 'var/cache'));
+    const order: string[] = [];
+    for (let e = dir.readSync(); e; e = dir.readSync()) order.push(e.name);
+    dir.closeSync();
+    // The case only tells the two apart where the filesystem does not return names sorted (ext4, tmpfs do not).
+    assert.notDeepEqual(order, [...order].sort());
+    assert.deepEqual(
+      only(root, 'var-tmpfiles')?.sections?.[0]?.items,
+      order.map((n) => `var/cache/${n}`),
+    );
+  });
   it('var-tmpfiles resolves only the parent of a declared path, and reads quoted paths of any line type', () => {
     const root = makeRoot((w, r) => {
       w('var/lib/real');

@@ -1,7 +1,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { list, lstat, names, quotePath, readText, tmpfilesDeclaredLikeBootc } from './rootfs';
+import { lstat, names, quotePath, readText, tmpfilesDeclaredLikeBootc } from './rootfs';
 import { defineImageLint, type CheckResult } from './types';
+
+/** Names in the directory's own order (readdirSync sorts them: libuv's scandir does). */
+function readdirUnsorted(p: string): string[] {
+  const out: string[] = [];
+  let dir: fs.Dir | undefined;
+  try {
+    dir = fs.opendirSync(p);
+    for (let e = dir.readSync(); e; e = dir.readSync()) out.push(e.name);
+  } catch {
+    // unreadable: nothing to list
+  } finally {
+    dir?.closeSync();
+  }
+  return out;
+}
 
 function idNames(root: string, file: string): Map<number, string> {
   const m = new Map<number, string>();
@@ -52,7 +67,8 @@ export default defineImageLint({
     let failure: CheckResult | undefined;
     const rootDev = lstat(root)?.dev;
     const walk = (rel: string): void => {
-      for (const n of list(path.join(root, rel))) {
+      // Directory order, not sorted: bootc lists files it cannot express in that order.
+      for (const n of readdirUnsorted(path.join(root, rel))) {
         if (failure) return;
         const r = `${rel}/${n}`;
         const abs = `/${r}`;
