@@ -238,6 +238,15 @@ describe('ported lints match the real bootc (issue 15 parity run)', () => {
       "'/var/log/two words.log'",
     ]);
   });
+  it('nonempty-run-tmp stops with a runtime error when /tmp is a link, as bootc does', () => {
+    const root = makeRoot((_w, r) => {
+      fs.rmdirSync(path.join(r, 'tmp'));
+      fs.symlinkSync('var/tmp', path.join(r, 'tmp'));
+    });
+    const r = only(root, 'nonempty-run-tmp');
+    assert.equal(r?.runtimeError, true);
+    assert.equal(r?.message, 'Not a directory (os error 20)');
+  });
   it('prints like bootc: utf8 after the other lints, nothing after the first runtime error', () => {
     const r = (lint: string, extra: Partial<ImageLintResult> = {}): ImageLintResult => ({
       lint,
