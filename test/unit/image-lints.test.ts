@@ -139,6 +139,137 @@ describe('ported bootc lints on rootfs trees', () => {
   });
 });
 
+describe('ported lints match the real bootc (issue 15 parity run)', () => {
+  const only = (root: string, lint: string): ImageLintResult | undefined => lintRootfs(root).results.find((x) => x.lint === lint);
+  it('sysusers lists missing names sorted, as bootc does, and reads quoted names', () => {
+    const root = makeRoot((w) => {
+      w('etc/passwd', 'root:x:0:0::/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\napp:x:990:990::/:/bin/false\n');
+      w('etc/group', 'root:x:0:\ninput:x:101:\nsgx:x:102:\nkvm:x:103:\n_ssh:x:104:\nquoted:x:105:\n');
+      w('usr/lib/sysusers.d/q.conf', 'g "quoted" 105\n');
+    });
+    const r = only(root, 'sysusers');
+    assert.deepEqual(r?.items, ['app', 'sshd']);
+    assert.deepEqual(r?.sections?.[0]?.items, ['_ssh', 'input', 'kvm', 'sgx']);
+  });
+  it('var-tmpfiles sorts its lines, writes /var/run as /run and escapes paths like bootc', () => {
+    const root = makeRoot((w, r) => {
+      w('var/lib/zz');
+      fs.symlinkSync('../mail', path.join(r, 'var/spool'));
+      w('var/lib/with space');
+    });
+    assert.deepEqual(only(root, 'var-tmpfiles')?.items, [
+      'L /var/spool - - - - ../mail',
+      'd /var/lib 0755 root root - -',
+      'd /var/lib/with\\x20space 0755 root root - -',
+      'd /var/lib/zz 0755 root root - -',
+    ]);
+    const varRunDir = makeRoot((w, r) => {
+      fs.unlinkSync(path.join(r, 'var/run'));
+      w('var/run/app');
+    });
+    // The skeleton's `L /var/run` line still declares the directory itself.
+    assert.deepEqual(only(varRunDir, 'var-tmpfiles')?.items, ['d /run/app 0755 root root - -']);
+  });
+  it('var-tmpfiles lists the files it cannot express in directory order, as bootc does', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `f${i}`);
+    const root = makeRoot((w) => {
+      for (const n of names) w(`var/cache/${n}`, 'x');
+    });
+    const dir = fs.opendirSync(path.join(root, 'var/cache'));
+    const order: string[] = [];
+    for (let e = dir.readSync(); e; e = dir.readSync()) order.push(e.name);
+    dir.closeSync();
+    // The case only tells the two apart where the filesystem does not return names sorted (ext4, tmpfs do not).
+    assert.notDeepEqual(order, [...order].sort());
+    assert.deepEqual(
+      only(root, 'var-tmpfiles')?.sections?.[0]?.items,
+      order.map((n) => `var/cache/${n}`),
+    );
+  });
+  it('var-tmpfiles resolves only the parent of a declared path, and reads quoted paths of any line type', () => {
+    const root = makeRoot((w, r) => {
+      w('var/lib/real');
+      w('var/lib/real/kept');
+      fs.symlinkSync('real', path.join(r, 'var/lib/alias'));
+      w('var/lib/two words');
+      w(
+        'usr/lib/tmpfiles.d/x.conf',
+        'd /var/lib 0755 - - -\nd /var/lib/real 0755 - - -\nz /var/lib/alias/kept\nd /var/lib/alias 0755 - - -\nd "/var/lib/two words" 0755 - - -\n',
+      );
+    });
+    // `/var/lib/alias` is declared as the link itself, which exists: nothing is missing.
+    assert.equal(only(root, 'var-tmpfiles'), undefined);
+    const leaf = makeRoot((w, r) => {
+      w('var/lib/real');
+      fs.symlinkSync('var/lib/real', path.join(r, 'data'));
+      w('usr/lib/tmpfiles.d/x.conf', 'd /var/lib 0755 - - -\nd /data 0755 - - -\n');
+    });
+    // A link as the last component is not followed: /data does not declare /var/lib/real.
+    assert.deepEqual(only(leaf, 'var-tmpfiles')?.items, ['d /var/lib/real 0755 root root - -']);
+  });
+  it('var-tmpfiles stops with a runtime error on an owner without a name, as bootc does', () => {
+    const root = makeRoot((w, r) => {
+      w('var/lib/orphan');
+      fs.chownSync(path.join(r, 'var/lib/orphan'), 4242, 0);
+      w('usr/lib/tmpfiles.d/x.conf', 'd /var/lib 0755 - - -\n');
+    });
+    const r = only(root, 'var-tmpfiles');
+    assert.equal(r?.runtimeError, true);
+    assert.equal(r?.message, 'User not found for id 4242');
+  });
+  it('kernel ignores a link to a module directory and bootc-kargs accepts an unknown architecture', () => {
+    const root = makeRoot((w, r) => {
+      fs.symlinkSync('6.1.0', path.join(r, 'usr/lib/modules/6.1.0-link'));
+      w('usr/lib/bootc/kargs.d/10-arch.toml', 'kargs = ["console=ttyS0"]\nmatch-architectures = ["amd64"]\n');
+    });
+    assert.deepEqual(lintsOf(root), []);
+  });
+  it("quotes listed paths like bootc's PathQuotedDisplay (shlex leaves `+` bare, any script's letters pass)", () => {
+    const root = makeRoot((w) => {
+      w('var/log/base-files_12.4+deb12u15.log', 'x');
+      w('var/log/café.log', 'x');
+      w('var/log/two words.log', 'x');
+      w("var/log/it's.log", 'x');
+    });
+    assert.deepEqual(only(root, 'var-log')?.items, [
+      '/var/log/base-files_12.4+deb12u15.log',
+      '/var/log/café.log',
+      `"/var/log/it's.log"`,
+      "'/var/log/two words.log'",
+    ]);
+  });
+  it('nonempty-run-tmp stops with a runtime error when /tmp is a link, as bootc does', () => {
+    const root = makeRoot((_w, r) => {
+      fs.rmdirSync(path.join(r, 'tmp'));
+      fs.symlinkSync('var/tmp', path.join(r, 'tmp'));
+    });
+    const r = only(root, 'nonempty-run-tmp');
+    assert.equal(r?.runtimeError, true);
+    assert.equal(r?.message, 'Not a directory (os error 20)');
+  });
+  it('prints like bootc: utf8 after the other lints, nothing after the first runtime error', () => {
+    const r = (lint: string, extra: Partial<ImageLintResult> = {}): ImageLintResult => ({
+      lint,
+      type: 'fatal',
+      message: `${lint} failed`,
+      items: [],
+      paths: [],
+      ...extra,
+    });
+    assert.equal(
+      formatLikeBootc([r('etc-usretc'), r('utf8'), r('var-run')], 11, 1)
+        .split('\n')
+        .slice(0, 3)
+        .join('|'),
+      ['Failed lint: etc-usretc: etc-usretc failed', 'Failed lint: var-run: var-run failed', 'Failed lint: utf8: utf8 failed'].join('|'),
+    );
+    assert.equal(
+      formatLikeBootc([r('bootc-kargs', { runtimeError: true, message: 'Parsing 10.toml' }), r('var-run')], 11, 1),
+      'error: Linting: Unexpected runtime error running lint bootc-kargs: Parsing 10.toml\n',
+    );
+  });
+});
+
 describe('bootc container lint output parser', () => {
   it('parses a warning with a list and the summary (bootc#2050)', () => {
     const o = parseBootcLint(

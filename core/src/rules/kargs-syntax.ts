@@ -30,6 +30,8 @@ export interface KargsProblem {
   length: number;
   message: string;
   replace?: string;
+  /** Valid for bootc's parser, only pointless (an architecture no bootc build reports). */
+  advisory?: boolean;
 }
 
 function lineOf(text: string, re: RegExp): { line: number; column: number; length: number } {
@@ -80,6 +82,7 @@ export function checkKargs(text: string): KargsProblem[] {
           length: v.length,
           message: `unknown architecture "${v}": bootc uses Rust names (${ARCHES.join(', ')})${ARCH_ALIASES[v] ? `; did you mean ${ARCH_ALIASES[v]}?` : ''}`,
           replace: ARCH_ALIASES[v],
+          advisory: true,
         });
       }
     } else {

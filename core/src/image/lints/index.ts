@@ -22,7 +22,7 @@ export { quotePath } from './rootfs';
 export { parseKeyFile } from './baseimage-composefs';
 export { walkUtf8 } from './utf8';
 
-/** bootc's lints in bootc's order (sorted by name), which is also the order its output lists them. */
+/** bootc's lints sorted by name, the order bootc runs them (its output puts the recursive utf8 last). */
 export const PORTED_LINTS: readonly ImageLint[] = [
   apiBaseDirectories,
   baseimageComposefs,
@@ -87,13 +87,17 @@ export function lintRootfs(root: string, opts: PortOptions = {}): { results: Ima
   return { results, passed, skipped };
 }
 
-/** Prints results the way bootc does, for logs and the CLI. */
+/**
+ * Prints results the way bootc does: the regular lints by name, then the recursive one (utf8); the
+ * first runtime error ends the run without a summary (bootc bails there, so later lints go unreported).
+ */
 export function formatLikeBootc(results: ImageLintResult[], passed: number, skipped: number): string {
   const out: string[] = [];
-  for (const r of results) {
+  const ordered = [...results.filter((r) => r.lint !== 'utf8'), ...results.filter((r) => r.lint === 'utf8')];
+  for (const r of ordered) {
     if (r.runtimeError) {
       out.push(`error: Linting: Unexpected runtime error running lint ${r.lint}: ${r.message}`);
-      continue;
+      return out.join('\n') + '\n';
     }
     const prefix = r.type === 'fatal' ? 'Failed lint' : 'Lint warning';
     out.push(`${prefix}: ${r.lint}: ${r.message}`);

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { list, stat } from './rootfs';
+import { list, lstat, stat } from './rootfs';
 import { defineImageLint } from './types';
 
 export default defineImageLint({
@@ -12,7 +12,8 @@ export default defineImageLint({
   },
   check(root) {
     const dir = path.join(root, 'usr/lib/modules');
-    const kernels = list(dir).filter((k) => stat(path.join(dir, k, 'vmlinuz'))?.isFile());
+    // bootc counts real directories (not links to them) holding a `vmlinuz` of any kind.
+    const kernels = list(dir).filter((k) => lstat(path.join(dir, k))?.isDirectory() && stat(path.join(dir, k, 'vmlinuz')) !== undefined);
     if (kernels.length <= 1) return undefined;
     return {
       message: 'Found multiple subdirectories in usr/lib/modules',

@@ -24,6 +24,8 @@ export default defineImageLint({
     };
     for (const d of ['run', 'tmp']) {
       const st = lstat(path.join(root, d));
+      // bootc opens them without following links: a link or a file there stops its whole run.
+      if (st && !st.isDirectory()) return { message: 'Not a directory (os error 20)', items: [], paths: [`/${d}`], runtimeError: true };
       if (st?.isDirectory() && (rootDev === undefined || st.dev === rootDev)) walk(d);
     }
     // podman's DNS stub and the parents that hold nothing else (bootc >= 1.14).

@@ -35,9 +35,46 @@ export function list(p: string): string[] {
   }
 }
 
-/** Shell-safe paths print as-is; others are single-quoted, like bootc's PathQuotedDisplay. */
+/**
+ * A path as bootc's PathQuotedDisplay prints it: as-is when every character is alphanumeric (any
+ * script) or one of `/ . - _ , = :`, else through the shlex crate's quoting, which leaves a word with
+ * only `+ - . / : @ ] _` and ASCII alphanumerics bare and otherwise quotes it chunk by chunk.
+ */
 export function quotePath(p: string): string {
-  return /^[\w/.,=:-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+  if (/^[\p{Alphabetic}\p{N}/.,=:_-]*$/u.test(p)) return p;
+  let rest = Buffer.from(p, 'utf8');
+  let out = '';
+  while (rest.length > 0) {
+    const [len, how] = shlexChunk(rest);
+    const chunk = rest.subarray(0, len).toString('utf8');
+    rest = rest.subarray(len);
+    if (how === 'bare') out += chunk;
+    else if (how === 'single') out += `'${chunk}'`;
+    else out += `"${chunk.replace(/[$`"\\]/g, '\\$&')}"`;
+  }
+  return out;
+}
+
+const BARE = /^[+\-./:@\]_0-9A-Za-z]$/;
+
+/** shlex's quoting strategy: the longest prefix one way of quoting covers, and that way. */
+function shlexChunk(b: Buffer): [number, 'bare' | 'single' | 'double'] {
+  let ok = 7; // 1 bare, 2 single-quoted, 4 double-quoted
+  let i = 0;
+  if (b[0] === 0x5e) {
+    ok = 2;
+    i = 1;
+  }
+  for (; i < b.length; i++) {
+    const c = b[i] ?? 0;
+    let cur = ok;
+    if (c >= 0x80 || !BARE.test(String.fromCharCode(c))) cur &= ~1;
+    if (c < 0x80 && (c === 0x27 || c === 0x5e || c === 0x5c)) cur &= ~2;
+    if (c < 0x80 && (c === 0x60 || c === 0x24 || c === 0x21 || c === 0x5e)) cur &= ~4;
+    if (cur === 0) break;
+    ok = cur;
+  }
+  return [i, ok & 1 ? 'bare' : ok & 2 ? 'single' : 'double'];
 }
 
 /** Users and groups in passwd/group format. */
@@ -49,19 +86,27 @@ export function names(text: string | undefined): { name: string; id: number }[] 
     .map((f) => ({ name: f[0] ?? '', id: Number(f[2]) }));
 }
 
-/** Resolves symlinks of an absolute path inside the image root (never escaping it). */
+/** Resolves symlinks (chains too) and `.`/`..` of an absolute path inside the image root, never escaping it. */
 export function canonical(root: string, p: string): string {
-  const parts = p.split('/').filter(Boolean);
-  let cur = '';
-  for (let i = 0; i < parts.length; i++) {
-    const next = `${cur}/${parts[i]}`;
+  const todo = p.split('/').filter(Boolean);
+  const cur: string[] = [];
+  let hops = 0;
+  while (todo.length > 0) {
+    const part = todo.shift() ?? '';
+    if (part === '.') continue;
+    if (part === '..') {
+      cur.pop();
+      continue;
+    }
+    const next = `/${[...cur, part].join('/')}`;
     const st = lstat(path.join(root, next));
-    if (st?.isSymbolicLink()) {
+    if (st?.isSymbolicLink() && hops++ < 40) {
       const t = fs.readlinkSync(path.join(root, next));
-      cur = path.posix.normalize(t.startsWith('/') ? t : `${cur}/${t}`).replace(/\/+$/, '');
-    } else cur = next;
+      if (t.startsWith('/')) cur.length = 0;
+      todo.unshift(...t.split('/').filter(Boolean));
+    } else cur.push(part);
   }
-  return cur || '/';
+  return `/${cur.join('/')}`;
 }
 
 /** Type letter (modifiers dropped) and path of every line of the image's tmpfiles.d files. */
@@ -86,4 +131,58 @@ export function tmpfilesDeclared(root: string): Set<string> {
     out.add(canonical(root, p));
   }
   return out;
+}
+
+/**
+ * A tmpfiles.d path field as systemd and bootc read it: optionally double-quoted, with `\\`, `\n`,
+ * `\r`, `\t` and `\xNN` escapes. Undefined when an escape is malformed.
+ */
+export function tmpfilesPathField(rest: string): string | undefined {
+  const quoted = rest.startsWith('"');
+  const src = Buffer.from(quoted ? rest.slice(1) : rest, 'utf8');
+  const bytes: number[] = [];
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i] ?? 0;
+    if (quoted ? c === 0x22 : c === 0x20 || (c >= 0x09 && c <= 0x0d)) break;
+    if (c !== 0x5c) {
+      bytes.push(c);
+      continue;
+    }
+    const e = src[++i];
+    if (e === 0x5c) bytes.push(0x5c);
+    else if (e === 0x6e) bytes.push(0x0a);
+    else if (e === 0x72) bytes.push(0x0d);
+    else if (e === 0x74) bytes.push(0x09);
+    else if (e === 0x78) {
+      const hex = src.subarray(i + 1, i + 3).toString('latin1');
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return undefined;
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else return undefined;
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * What bootc's var-tmpfiles lint counts as declared: every line of every `*.conf` in
+ * /usr/lib/tmpfiles.d and /etc/tmpfiles.d, whatever its type, keyed by the line's parent directory
+ * resolved through the image's symlinks plus its last component (which is never followed).
+ * A line without a path makes bootc stop with a runtime error; that line is returned as `malformed`.
+ */
+export function tmpfilesDeclaredLikeBootc(root: string): { declared: Set<string>; malformed?: string } {
+  const declared = new Set<string>();
+  for (const dir of ['usr/lib/tmpfiles.d', 'etc/tmpfiles.d']) {
+    for (const f of list(path.join(root, dir)).filter((n) => /.\.conf$/.test(n))) {
+      for (const line of (readText(path.join(root, dir, f)) ?? '').split('\n')) {
+        if (line === '' || line.startsWith('#')) continue;
+        const m = /^\s*\S+\s*(.*)$/.exec(line);
+        const p = m ? tmpfilesPathField(m[1] ?? '') : undefined;
+        if (p === undefined) return { declared, malformed: line };
+        const rel = p.replace(/^\/+/, '').replace(/\/+$/, '');
+        const parent = path.posix.dirname(rel);
+        declared.add(parent === '.' ? `/${rel}` : path.posix.join(canonical(root, `/${parent}`), path.posix.basename(rel)));
+      }
+    }
+  }
+  return { declared };
 }

@@ -8,12 +8,12 @@ function sysusersDeclared(root: string): { users: Set<string>; groups: Set<strin
   const dir = path.join(root, 'usr/lib/sysusers.d');
   for (const f of list(dir).filter((n) => n.endsWith('.conf'))) {
     for (const line of (readText(path.join(dir, f)) ?? '').split('\n')) {
-      const m = /^\s*([ug])!?\s+(\S+)/.exec(line);
+      // bootc's tokens: `u`, `u!` or `g`, then a name that may be double-quoted.
+      const m = /^\s*(u!?|g)\s+(?:"([^"]*)"|(\S+))/.exec(line);
       if (!m) continue;
-      if (m[1] === 'u') {
-        users.add(m[2] ?? '');
-        groups.add(m[2] ?? '');
-      } else groups.add(m[2] ?? '');
+      const name = m[2] ?? m[3] ?? '';
+      if (m[1] !== 'g') users.add(name);
+      groups.add(name);
     }
   }
   return { users, groups };
@@ -29,8 +29,14 @@ export default defineImageLint({
   },
   check(root) {
     const decl = sysusersDeclared(root);
-    const users = names(readText(path.join(root, 'etc/passwd'))).filter((u) => !decl.users.has(u.name));
-    const groups = names(readText(path.join(root, 'etc/group'))).filter((g) => !decl.groups.has(g.name));
+    // bootc collects the missing names in sorted sets: they print in byte order, not file order.
+    const missing = (file: string, known: Set<string>): { name: string }[] =>
+      [...new Set(names(readText(path.join(root, file))).map((e) => e.name))]
+        .filter((n) => !known.has(n))
+        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+        .map((name) => ({ name }));
+    const users = missing('etc/passwd', decl.users);
+    const groups = missing('etc/group', decl.groups);
     if (users.length === 0 && groups.length === 0) return undefined;
     const sections: { header: string; items: string[] }[] = [];
     let message = '';
