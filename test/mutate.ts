@@ -1,23 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { seededRandom } from '../core/src/measure/stats';
 
 /**
  * Hostile Containerfiles for the fuzz test and the fuzz bench: real fixtures mutated the ways files
  * really break while someone types, pastes or generates them. Seeded, so a failure can be replayed.
  */
 
-/** mulberry32: small, fast and good enough to pick mutations. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded PRNG the measurement statistics use (mulberry32): a failure replays from its seed. */
+export const rng = seededRandom;
 
 export function corpus(): string[] {
   const dirs = [path.join(__dirname, 'fixtures'), path.join(__dirname, '../examples')];
