@@ -204,7 +204,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI on this process's arguments; the launcher (launcher.ts) calls this. */
+export function runCli(): void {
+  // `bootc-lab rules | head`: the reader went away; stop quietly as other command-line tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -215,3 +221,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCli();

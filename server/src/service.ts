@@ -44,15 +44,14 @@ import { warmUp } from '../../core/src/warmup';
 export { STATUS_NOTIFICATION, type StatusParams } from '../../core/src/protocol';
 import { STATUS_NOTIFICATION, type StatusParams } from '../../core/src/protocol';
 
-/** Kept small: fixes stay on the server with the lint result and are found again by rule and range. */
-interface DiagData {
-  rule: string;
-}
-
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information };
 
+/**
+ * No `data`: the rule id is already the diagnostic's `code`, and fixes stay on the server with the
+ * lint result, found again by rule and range. A findings-heavy file publishes hundreds of these on
+ * every keystroke, so every byte per diagnostic counts.
+ */
 function toDiagnostic(f: Finding, docsBase: string): Diagnostic {
-  const data: DiagData = { rule: f.rule };
   return {
     range: f.range,
     severity: SEVERITY[f.severity],
@@ -60,7 +59,6 @@ function toDiagnostic(f: Finding, docsBase: string): Diagnostic {
     codeDescription: { href: docsUrl(f.rule, docsBase) },
     source: f.source === 'dockerfile' ? 'dockerfile' : 'bootc',
     message: f.message,
-    data,
   };
 }
 
@@ -71,6 +69,12 @@ function sameRange(a: Range, b: Range): boolean {
     a.end.line === b.end.line &&
     a.end.character === b.end.character
   );
+}
+
+/** The rule behind one of our diagnostics; undefined for other servers' and for the config error. */
+function ruleOf(d: Diagnostic): string | undefined {
+  if (d.source !== 'bootc' && d.source !== 'dockerfile') return undefined;
+  return typeof d.code === 'string' && d.code !== 'config' ? d.code : undefined;
 }
 
 function filePath(uri: string): string | undefined {
@@ -301,29 +305,29 @@ export function startServer(connection: Connection): void {
     const actions: CodeAction[] = [];
     const seenIgnore = new Set<string>();
     for (const d of params.context.diagnostics) {
-      const data = d.data as DiagData | undefined;
-      if (!data?.rule) continue;
-      const finding = result.findings.find((f) => f.rule === data.rule && sameRange(f.range, d.range));
+      const rule = ruleOf(d);
+      if (!rule) continue;
+      const finding = result.findings.find((f) => f.rule === rule && sameRange(f.range, d.range));
       for (const fix of finding?.fixes ?? []) {
         const edit = fixEdit(doc, fix);
         if (edit) actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: fix.preferred, edit });
       }
-      const key = `${data.rule}:${d.range.start.line}`;
+      const key = `${rule}:${d.range.start.line}`;
       if (seenIgnore.has(key)) continue;
       seenIgnore.add(key);
-      const one = ignoreForInstruction(result.model, d.range.start.line, data.rule);
+      const one = ignoreForInstruction(result.model, d.range.start.line, rule);
       if (one)
         actions.push({
-          title: `Ignore ${data.rule} for this instruction`,
+          title: `Ignore ${rule} for this instruction`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [d],
           edit: { changes: { [doc.uri]: [one] } },
         });
       actions.push({
-        title: `Ignore ${data.rule} in this file`,
+        title: `Ignore ${rule} in this file`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [d],
-        edit: { changes: { [doc.uri]: [ignoreForFile(result.model, data.rule)] } },
+        edit: { changes: { [doc.uri]: [ignoreForFile(result.model, rule)] } },
       });
     }
     return actions;

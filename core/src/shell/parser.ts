@@ -40,7 +40,9 @@ export function initShellParser(opts: { lowMemory?: boolean } = {}): Promise<Par
     if (opts.lowMemory) useBaselineWasmCompiler();
     const runtime = locate('tree-sitter.wasm', 'web-tree-sitter');
     await Parser.init({ locateFile: () => runtime });
-    const bash = await Language.load(locate('tree-sitter-bash.wasm', 'tree-sitter-bash'));
+    // Bytes, not a path: given a path, web-tree-sitter reads it through a dynamic import(), which
+    // code compiled by the CLI's launcher (vm.Script with a code cache) cannot make.
+    const bash = await Language.load(fs.readFileSync(locate('tree-sitter-bash.wasm', 'tree-sitter-bash')));
     const p = new Parser();
     p.setLanguage(bash);
     parser = p;
