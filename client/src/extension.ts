@@ -17,6 +17,7 @@ import { VmManager } from './vms';
 import { STATUS_NOTIFICATION, type StatusParams } from '../../core/src/protocol';
 import { ResultsPanel } from './results';
 import { FromCodeLens, RunsTree } from './tree';
+import { LibvirtVms, vmBackend } from './libvirt';
 import { buildModel, initShellParser } from '../../core/src';
 import { defaultTag } from '../../core/src/podman/build';
 import { TEMPLATES, TemplateError, writeTemplate } from '../../core/src/templates';
@@ -92,6 +93,8 @@ async function newFromTemplate(context: vscode.ExtensionContext): Promise<void> 
 export interface BootcLabApi {
   runs: RunStore;
   vms: VmManager;
+  /** bootc Lab's persistent libvirt domains (`bootcLab.vm.backend: libvirt`). */
+  libvirt: LibvirtVms;
   /** The document version whose diagnostics VS Code now shows for `uri`, as the server published them. */
   diagnosticsVersion(uri: vscode.Uri): number | undefined;
   /** Fires after VS Code has been handed a publication (tests wait on this instead of sleeping). */
@@ -184,10 +187,24 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
   vms = new VmManager(context.storageUri ?? context.globalStorageUri, runs, log);
   const vmManager = vms;
   context.subscriptions.push(vmManager);
+  const libvirt = new LibvirtVms(runs, log);
+  const view = vscode.window.createTreeView('bootcLab.runs', { treeDataProvider: new RunsTree(runs, vmManager, libvirt) });
+  const libvirtTicker = setInterval(() => {
+    if (view.visible && libvirt.visible()) void libvirt.refresh();
+  }, 10_000);
+  void libvirt.refresh();
   const results = new ResultsPanel(runs, context.extensionUri);
   context.subscriptions.push(
     results,
-    vscode.window.registerTreeDataProvider('bootcLab.runs', new RunsTree(runs, vmManager)),
+    libvirt,
+    view,
+    // Domains change outside VS Code (a guest powers off, `bootc-lab vm rm`): read them again when
+    // the view is shown, and every 10 s while it is.
+    view.onDidChangeVisibility((e) => {
+      if (e.visible) void libvirt.refresh();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void libvirt.refresh()),
+    { dispose: () => clearInterval(libvirtTicker) },
     vscode.languages.registerCodeLensProvider({ language: 'dockerfile' }, new FromCodeLens()),
     vscode.commands.registerCommand('bootc.showResults', (id?: string) => results.show(typeof id === 'string' ? id : undefined)),
     vscode.commands.registerCommand('bootc.clearRuns', () => runs.clear()),
@@ -200,6 +217,18 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
       : arg && typeof arg === 'object' && (arg as { kind?: unknown }).kind === 'vm'
         ? (arg as { id: string }).id
         : undefined;
+  // A libvirt domain from the view's node, a name, or a pick from the list.
+  const domainName = async (arg: unknown): Promise<string | undefined> => {
+    if (typeof arg === 'string') return arg;
+    if (arg && typeof arg === 'object' && (arg as { kind?: unknown }).kind === 'domain') return (arg as { id: string }).id;
+    await libvirt.refresh();
+    const names = libvirt.list().map((d) => ({ label: d.name, description: `${d.state} · ${d.meta.image}` }));
+    if (names.length === 0) {
+      void vscode.window.showInformationMessage(libvirt.error() ?? `No bootc Lab VMs in libvirt (${vmBackend().uri}).`);
+      return undefined;
+    }
+    return (await vscode.window.showQuickPick(names, { title: 'bootc Lab libvirt VMs' }))?.label;
+  };
   const needFile = (arg: unknown): vscode.Uri | undefined => {
     const uri = targetFile(arg);
     if (!uri) void vscode.window.showInformationMessage('Open a Containerfile first.');
@@ -232,7 +261,8 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
       if (!uri) return;
       const built = await buildImage(uri, deps);
       if (!built?.result.ok) return;
-      await vmManager.boot(built.tag, uri);
+      if (vmBackend(uri).backend === 'libvirt') await libvirt.boot(built.tag, uri);
+      else await vmManager.boot(built.tag, uri);
     }),
     vscode.commands.registerCommand('bootc.bootVm', async (arg?: unknown) => {
       const uri = targetFile(arg);
@@ -240,7 +270,9 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
         prompt: 'Image to boot',
         value: uri ? (readConfig(uri).tag ?? defaultTag(path.dirname(uri.fsPath))) : '',
       });
-      if (image) await vmManager.boot(image, uri);
+      if (!image) return;
+      if (vmBackend(uri).backend === 'libvirt') await libvirt.boot(image, uri);
+      else await vmManager.boot(image, uri);
     }),
     vscode.commands.registerCommand('bootc.upgradeVm', async (arg?: unknown) => {
       const r = vmManager.find(vmId(arg));
@@ -268,11 +300,34 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
       vmManager.copySshConfig(typeof id === 'string' ? id : undefined),
     ),
     vscode.commands.registerCommand('bootc.clearVmCache', () => vmManager.clearCache()),
+    vscode.commands.registerCommand('bootc.libvirt.refresh', () => libvirt.refresh()),
+    vscode.commands.registerCommand('bootc.libvirt.console', async (arg?: unknown) => {
+      const name = await domainName(arg);
+      if (name) libvirt.console(name);
+    }),
+    vscode.commands.registerCommand('bootc.libvirt.ssh', async (arg?: unknown) => {
+      const name = await domainName(arg);
+      if (name) libvirt.ssh(name);
+    }),
+    vscode.commands.registerCommand('bootc.libvirt.start', async (arg?: unknown) => {
+      const name = await domainName(arg);
+      if (name) await libvirt.start(name);
+    }),
+    vscode.commands.registerCommand('bootc.libvirt.stop', async (arg?: unknown) => {
+      const name = await domainName(arg);
+      if (name) await libvirt.stop(name);
+    }),
+    // The second argument `{ confirmed: true }` skips the modal question (scripts, tests).
+    vscode.commands.registerCommand('bootc.libvirt.delete', async (arg?: unknown, opts?: { confirmed?: boolean }) => {
+      const name = await domainName(arg);
+      if (name) await libvirt.remove(name, opts?.confirmed === true);
+    }),
     vscode.commands.registerCommand('bootcLab.showOutput', () => log.show()),
     vscode.commands.registerCommand('bootcLab.restartServer', async () => {
       await client?.restart();
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (e.affectsConfiguration('bootcLab.vm.backend') || e.affectsConfiguration('bootcLab.vm.libvirtUri')) void libvirt.refresh();
       if (e.affectsConfiguration('bootcLab'))
         await client?.sendNotification('workspace/didChangeConfiguration', { settings: { bootcLab: serverSettings() } });
     }),
@@ -299,6 +354,7 @@ export function activate(context: vscode.ExtensionContext): BootcLabApi {
   return {
     runs,
     vms: vmManager,
+    libvirt,
     diagnosticsVersion: (uri) => shown.get(uri.toString()),
     onDidPublishDiagnostics: published.event,
   };

@@ -2,9 +2,12 @@ import * as vscode from 'vscode';
 import type { RunStore } from './runs';
 import { shortId } from '../../core/src/vm/machine-state';
 import type { VmManager } from './vms';
+import type { LibvirtVms } from './libvirt';
 
 type Node =
-  | { kind: 'group'; id: 'runs' | 'vms' }
+  | { kind: 'group'; id: 'runs' | 'vms' | 'libvirt' }
+  | { kind: 'domain'; id: string }
+  | { kind: 'problem'; id: string }
   | { kind: 'run'; id: string }
   | { kind: 'vm'; id: string }
   | { kind: 'deployment'; id: string; role: 'booted' | 'previous' };
@@ -17,17 +20,24 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   constructor(
     private readonly runs: RunStore,
     private readonly vms: VmManager,
+    private readonly libvirt: LibvirtVms,
   ) {
     runs.onDidChange(() => this.emitter.fire());
     vms.onDidChange(() => this.emitter.fire());
+    libvirt.onDidChange(() => this.emitter.fire());
   }
 
   getChildren(n?: Node): Node[] {
     if (!n)
       return [
         { kind: 'group', id: 'vms' },
+        ...(this.libvirt.visible() || this.libvirt.error() ? [{ kind: 'group', id: 'libvirt' } as const] : []),
         { kind: 'group', id: 'runs' },
       ];
+    if (n.kind === 'group' && n.id === 'libvirt') {
+      const problem = this.libvirt.error();
+      return problem ? [{ kind: 'problem', id: problem }] : this.libvirt.list().map((d) => ({ kind: 'domain', id: d.name }));
+    }
     if (n.kind === 'group' && n.id === 'vms') return this.vms.list().map((v) => ({ kind: 'vm', id: v.vm.id }));
     if (n.kind === 'group' && n.id === 'runs') return this.runs.all().map((r) => ({ kind: 'run', id: r.id }));
     if (n.kind === 'vm') return this.vms.deployments(n.id).map((d) => ({ kind: 'deployment', id: n.id, role: d.role }));
@@ -36,12 +46,34 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
 
   getTreeItem(n: Node): vscode.TreeItem {
     if (n.kind === 'group') {
-      const count = n.id === 'vms' ? this.vms.list().length : this.runs.all().length;
-      const t = new vscode.TreeItem(
-        n.id === 'vms' ? `Running VMs (${count})` : `Runs (${count})`,
-        vscode.TreeItemCollapsibleState.Expanded,
-      );
+      const count = n.id === 'vms' ? this.vms.list().length : n.id === 'libvirt' ? this.libvirt.list().length : this.runs.all().length;
+      const label = n.id === 'vms' ? `Running VMs (${count})` : n.id === 'libvirt' ? `libvirt VMs (${count})` : `Runs (${count})`;
+      const t = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
       t.contextValue = `group-${n.id}`;
+      t.id = `group-${n.id}`;
+      return t;
+    }
+    if (n.kind === 'problem') {
+      const t = new vscode.TreeItem(n.id.split('\n')[0] ?? n.id);
+      t.tooltip = n.id;
+      t.iconPath = new vscode.ThemeIcon('warning');
+      t.contextValue = 'libvirt-problem';
+      return t;
+    }
+    if (n.kind === 'domain') {
+      // Persistent domains: they are listed from libvirt, so they survive VS Code restarts.
+      const d = this.libvirt.get(n.id);
+      const running = d?.state === 'running';
+      const t = new vscode.TreeItem(n.id);
+      t.description = d ? `${d.state} · ${d.meta.image.replace(/^localhost\//, '')} · ssh :${d.meta.sshPort}` : '';
+      t.tooltip = d
+        ? new vscode.MarkdownString(
+            `**${d.name}** (${d.meta.mode} mode), ${d.state}\n\nimage \`${d.meta.image}\` (${shortId(d.meta.imageId)})\n\nfiles: \`${d.meta.dir}\`\n\ncreated ${d.meta.created}`,
+          )
+        : undefined;
+      t.iconPath = new vscode.ThemeIcon(running ? 'vm-running' : 'vm-outline');
+      t.contextValue = running ? 'libvirt-running' : 'libvirt-stopped';
+      t.id = `libvirt/${n.id}`;
       return t;
     }
     if (n.kind === 'deployment') {

@@ -6,8 +6,10 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureBusyboxBase, requirePodman } from '../integration/base-images';
 import { ensureDebianBase } from '../integration/debian-base';
+import { ensureLibvirtd, stopLibvirtd } from '../integration/libvirtd';
 import { CodeServer, SHOTS, packageRunner, packageVsix } from './harness';
 import type { E2eDocState } from '../vscode/runner/runner';
+import { defineTestDomain, removeTestDomain } from '../vscode/libvirt-fixture';
 import { makeWorkspace } from './workspace';
 
 /**
@@ -63,12 +65,15 @@ function report(): void {
 let vsix: string;
 let runnerDir: string;
 let runnerVsix: string;
+let libvirtd: number[] = [];
 
 describe('VS Code end to end (code-server + Chromium)', { timeout: REPEAT * 1_800_000 }, () => {
   before(() => {
     requirePodman();
     ensureBusyboxBase();
     ensureDebianBase();
+    // The extension-host suite lists and deletes a libvirt domain through the VMs view.
+    libvirtd = ensureLibvirtd();
     fs.rmSync(SHOTS, { recursive: true, force: true });
     vsix = packageVsix();
     runnerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-runner-'));
@@ -77,6 +82,7 @@ describe('VS Code end to end (code-server + Chromium)', { timeout: REPEAT * 1_80
 
   after(() => {
     report();
+    stopLibvirtd(libvirtd);
     if (runnerDir) fs.rmSync(runnerDir, { recursive: true, force: true });
   });
 
@@ -224,10 +230,13 @@ function scenarios(rep: number): void {
     const results = path.join(os.tmpdir(), `bootc-lab-suite-${process.pid}.json`);
     fs.rmSync(results, { force: true });
     const suiteWs = makeWorkspace();
+    // A bootc Lab libvirt VM that exists before this VS Code starts: the VMs view must find it.
+    const domain = `bootc-lab-e2e-${process.pid}-${rep}`;
+    const domainDir = defineTestDomain(domain);
     const host = new CodeServer(
       suiteWs,
       { ...baseSettings, 'security.workspace.trust.enabled': false },
-      { BOOTC_LAB_SUITE_RESULTS: results },
+      { BOOTC_LAB_SUITE_RESULTS: results, BOOTC_LAB_SUITE_DOMAIN: domain, BOOTC_LAB_SUITE_DOMAIN_DIR: domainDir },
     );
     if (REPEAT > 1) host.shotPrefix = `r${rep}-`;
     try {
@@ -248,10 +257,12 @@ function scenarios(rep: number): void {
           ['diagnostics and a quick fix', true, ''],
           ['the Debian snippet lints clean', true, ''],
           ['Build & Boot VM, then stop', true, ''],
+          ['libvirt VMs: a VM from an earlier session is listed, and deleted with its files', true, ''],
         ],
       );
     } finally {
       await host.stop();
+      removeTestDomain(domain, domainDir);
       for (const p of [results, suiteWs]) fs.rmSync(p, { recursive: true, force: true });
     }
   });

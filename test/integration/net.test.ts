@@ -8,6 +8,7 @@ import { buildModel, initShellParser } from '../../core/src';
 import { runBuild } from '../../core/src/podman/run-build';
 import { ISOLATION, requirePodman } from './base-images';
 import { ensureDebianBase } from './debian-base';
+import { ensureLibvirtd, stopLibvirtd } from './libvirtd';
 
 const FIX = path.join(__dirname, 'fixtures');
 const CLI = path.join(__dirname, '../../dist/cli.js');
@@ -39,23 +40,7 @@ function virsh(args: string[]): { status: number | null; stdout: string } {
   return { status: r.status, stdout: r.stdout.trim() };
 }
 
-/**
- * libvirtd as `.ci/run` sets it up on a machine where systemd is not PID 1: `virtlogd -d`, then
- * `libvirtd -d`, as root. Only daemons this test started are stopped afterwards, by PID.
- */
-const started: number[] = [];
-function ensureLibvirtd(): void {
-  if (spawnSync('virsh', ['-c', URI, 'version'], { encoding: 'utf8' }).status === 0) return;
-  for (const [daemon, pidFile] of [
-    ['virtlogd', '/run/virtlogd.pid'],
-    ['libvirtd', '/run/libvirtd.pid'],
-  ] as const) {
-    const r = spawnSync(daemon, ['-d'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${daemon} -d failed: ${r.stderr}`);
-    started.push(Number(fs.readFileSync(pidFile, 'utf8').trim()));
-  }
-  for (let i = 0; i < 50 && spawnSync('virsh', ['-c', URI, 'version']).status !== 0; i++) spawnSync('sleep', ['0.2']);
-}
+let started: number[] = [];
 
 const SSH = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
 const DISKLESS_CHECK =
@@ -78,19 +63,13 @@ describe('libvirt domains and network boot (TCG here)', { timeout: 5_400_000 }, 
     ensureDebianBase((s) => process.stderr.write(`${s}\n`));
     await buildFixture('debian-vm', VM_IMAGE);
     await buildFixture('pxe-live', LIVE_IMAGE);
-    ensureLibvirtd();
+    started = ensureLibvirtd();
     if (virsh(['domstate', DOMAIN]).status === 0) cli(['vm', 'rm', DOMAIN]);
   });
 
   after(() => {
     if (virsh(['domstate', DOMAIN]).status === 0) cli(['vm', 'rm', DOMAIN]);
-    for (const pid of started.reverse()) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
+    stopLibvirtd(started);
   });
 
   it('a --detach libvirt VM outlives the command, and bootc-lab vm lists, stops and removes it', () => {

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BootcLabApi } from '../../client/src/extension';
+import { LIBVIRT, defineTestDomain, removeTestDomain, virsh } from './libvirt-fixture';
 
 /**
  * The end-to-end scenarios through the VS Code API, in the extension host. The same suite runs under
@@ -139,13 +140,50 @@ async function buildAndBoot(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
+/** bootcLab.vm.backend: libvirt lists bootc Lab's domains from libvirt and deletes one with its files. */
+async function libvirtView(): Promise<void> {
+  const lab = await api();
+  check(
+    virsh(['version']).status === 0,
+    `libvirt does not answer on ${LIBVIRT}: start libvirtd (the e2e test starts it as .ci/run sets it up)`,
+  );
+  // The e2e test defines it before this VS Code starts (a VM from an earlier session); elsewhere, here.
+  const given = process.env.BOOTC_LAB_SUITE_DOMAIN;
+  const ours = given ?? `bootc-lab-suite-${process.pid}`;
+  const ourDir = given ? (process.env.BOOTC_LAB_SUITE_DOMAIN_DIR ?? '') : defineTestDomain(ours);
+  const cfg = vscode.workspace.getConfiguration('bootcLab.vm');
+  try {
+    await cfg.update('backend', 'libvirt', vscode.ConfigurationTarget.Workspace);
+    // The configuration change makes the extension read libvirt again; no refresh command needed.
+    await until(
+      'the bootc Lab domain listed',
+      () => lab.libvirt.list().map((d) => `${d.name} ${d.state}`),
+      (l) => l.includes(`${ours} shut off`),
+    );
+    check(lab.libvirt.visible(), 'the libvirt group is not shown with backend libvirt');
+    await vscode.commands.executeCommand('bootc.libvirt.delete', ours, { confirmed: true });
+    await until(
+      'the domain undefined and its files deleted',
+      () => [virsh(['domstate', ours]).status, fs.existsSync(ourDir), lab.libvirt.list().some((d) => d.name === ours)],
+      ([status, dirLeft, inList]) => status !== 0 && !dirLeft && !inList,
+    );
+  } finally {
+    await cfg.update('backend', undefined, vscode.ConfigurationTarget.Workspace);
+    removeTestDomain(ours, ourDir);
+  }
+}
+
 export async function runSuite(log: (s: string) => void = () => undefined): Promise<Result[]> {
   const results: Result[] = [];
   for (const [name, fn] of [
     ['diagnostics and a quick fix', diagnosticsAndQuickFix],
     ['the Debian snippet lints clean', snippetLintsClean],
     ['Build & Boot VM, then stop', buildAndBoot],
+    ['libvirt VMs: a VM from an earlier session is listed, and deleted with its files', libvirtView],
   ] as const) {
+    // For iterating on one test: BOOTC_LAB_SUITE_ONLY=libvirt. A run that counts runs them all.
+    const only = process.env.BOOTC_LAB_SUITE_ONLY;
+    if (only && !name.includes(only)) continue;
     const t = Date.now();
     try {
       await fn();
