@@ -67,7 +67,7 @@ let runnerDir: string;
 let runnerVsix: string;
 let libvirtd: number[] = [];
 
-describe('VS Code end to end (code-server + Chromium)', { timeout: REPEAT * 1_800_000 }, () => {
+describe('VS Code end to end (code-server + Chromium)', { timeout: REPEAT * 3_600_000 }, () => {
   before(() => {
     requirePodman();
     ensureBusyboxBase();
@@ -86,7 +86,7 @@ describe('VS Code end to end (code-server + Chromium)', { timeout: REPEAT * 1_80
     if (runnerDir) fs.rmSync(runnerDir, { recursive: true, force: true });
   });
 
-  for (let rep = 1; rep <= REPEAT; rep++) describe(`repetition ${rep}/${REPEAT}`, { timeout: 1_800_000 }, () => scenarios(rep));
+  for (let rep = 1; rep <= REPEAT; rep++) describe(`repetition ${rep}/${REPEAT}`, { timeout: 3_600_000 }, () => scenarios(rep));
 });
 
 /** One repetition: a fresh workspace and code-server, every scenario in order. */
@@ -226,6 +226,23 @@ function scenarios(rep: number): void {
     await cs.shot('3-stopped');
   });
 
+  scenario('6. a saved measurement opens as the measurement page: host, charts, comparison with intervals', async () => {
+    await cs.open('measure/plain-quick.json');
+    await cs.command('bootc: Open Measurement (JSON)');
+    const page = await cs.until(
+      'measurement page',
+      () => cs.frameText('bootc Lab results'),
+      (t) => !!t && t.includes('Comparison with the baseline') && t.includes('usr_walk_s'),
+      60_000,
+    );
+    assert.match(page ?? '', /Host:.*TCG/s);
+    assert.match(page ?? '', /ssh_s/);
+    assert.match(page ?? '', /bootstrap interval, 2000 resamples, seed 12/);
+    // docs/screenshots/measure-page.png is a copy of this shot.
+    await cs.shot('6-measure-page');
+    await cs.command('View: Close All Editors');
+  });
+
   scenario('5. the extension-host suite (also run by @vscode/test-electron) passes inside code-server', async () => {
     const results = path.join(os.tmpdir(), `bootc-lab-suite-${process.pid}.json`);
     fs.rmSync(results, { force: true });
@@ -247,7 +264,7 @@ function scenarios(rep: number): void {
         'suite results',
         () => Promise.resolve(fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : ''),
         (t) => t.length > 0,
-        900_000,
+        2_700_000,
       );
       const r = JSON.parse(text) as { name: string; ok: boolean; error?: string }[];
       await host.shot('5-suite');
@@ -256,7 +273,7 @@ function scenarios(rep: number): void {
         [
           ['diagnostics and a quick fix', true, ''],
           ['the Debian snippet lints clean', true, ''],
-          ['Build & Boot VM, then stop', true, ''],
+          ['Build & Boot VM, upgrade to an edited build, roll back, stop', true, ''],
           ['libvirt VMs: a VM from an earlier session is listed, and deleted with its files', true, ''],
         ],
       );

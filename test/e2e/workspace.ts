@@ -15,5 +15,7 @@ export function makeWorkspace(): string {
   w('snippet/Containerfile', '');
   const vm = path.join(ROOT, 'test/integration/fixtures/debian-vm');
   for (const f of fs.readdirSync(vm)) w(`vm/${f}`, fs.readFileSync(path.join(vm, f), 'utf8'));
+  // A real `bootc-lab measure --out` file from this kind of machine: the measurement page renders from it alone.
+  w('measure/plain-quick.json', fs.readFileSync(path.join(ROOT, 'test/fixtures/measure/debian-plain-quick.json'), 'utf8'));
   return ws;
 }

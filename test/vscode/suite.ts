@@ -112,22 +112,114 @@ async function snippetLintsClean(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
-async function buildAndBoot(): Promise<void> {
+/** The newest boot run that started after `before`, once it has ended. */
+function newBoot(lab: BootcLabApi, before: Set<string>): ReturnType<BootcLabApi['runs']['all']>[number] | undefined {
+  return lab.runs.all().find((r) => r.kind === 'boot' && !before.has(r.id) && r.status !== 'running');
+}
+
+async function inVm(lab: BootcLabApi, script: string): Promise<string> {
+  const r = lab.vms.list()[0];
+  check(r, 'no VM is running');
+  const out = await r?.vm.ssh([script], 120_000);
+  check(out?.exitCode === 0, `in the VM, "${script}" failed (${out?.exitCode}): ${out?.stderr ?? ''}`);
+  return out?.stdout.trim() ?? '';
+}
+
+/**
+ * The machine's life, as issue 10 promises it: Build & Boot VM, change /etc and /var on the machine,
+ * edit the Containerfile, Upgrade VM (rebuild, diff, reboot with the machine state), Roll Back VM.
+ */
+async function lifecycle(): Promise<void> {
   const lab = await api();
   const uri = vscode.Uri.file(path.join(folder(), 'vm', 'Containerfile'));
-  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-  const before = new Set(lab.runs.all().map((r) => r.id));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc);
+  let before = new Set(lab.runs.all().map((r) => r.id));
   await vscode.commands.executeCommand('bootc.buildAndBootVm', uri);
   const boot = await until(
     'boot record',
-    () => lab.runs.all().find((r) => r.kind === 'boot' && !before.has(r.id) && r.status !== 'running'),
+    () => newBoot(lab, before),
     (r) => !!r,
-    600_000,
+    900_000,
   );
   check(boot?.status === 'ok', `boot run: ${boot?.status} ${boot?.failure?.message ?? ''}`);
   const states = ((boot?.boot as { states?: { state: string }[] } | undefined)?.states ?? []).map((s) => s.state);
   check(states.includes('login') && states.includes('ssh'), `boot states: ${states.join(',')}`);
   check(lab.vms.list().length === 1, 'the VM is not listed as running');
+  const v1 = boot?.imageId ?? '';
+  // The machine's own changes: a local /etc file and data in /var. The image is read-only.
+  await inVm(lab, 'echo local > /etc/lab-local.conf && mkdir -p /var/lib/lab && echo machine > /var/lib/lab/data');
+  const ro = await inVm(lab, 'touch /usr/lab-x 2>&1 || true');
+  check(/Read-only file system/.test(ro), `/usr is writable: ${ro}`);
+  const id1 = lab.vms.list()[0]?.vm.id ?? '';
+  check(
+    lab.vms
+      .deployments(id1)
+      .map((d) => `${d.role} ${d.imageId}`)
+      .join() === `booted ${v1}`,
+    'deployments after the first boot',
+  );
+
+  // v2: a new /etc file, and a /var file that existing machines will not get.
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(
+    uri,
+    new vscode.Position(doc.lineCount, 0),
+    '\nRUN mkdir -p /etc/lab && echo v2 > /etc/lab/new.conf && echo v2 > /var/lib/lab-seed\n',
+  );
+  check(await vscode.workspace.applyEdit(edit), 'the Containerfile edit was refused');
+  check(await doc.save(), 'the Containerfile was not saved');
+  before = new Set(lab.runs.all().map((r) => r.id));
+  await vscode.commands.executeCommand('bootc.upgradeVm');
+  const up = await until(
+    'upgrade boot record',
+    () => newBoot(lab, before),
+    (r) => !!r,
+    900_000,
+  );
+  check(
+    up?.status === 'ok' && up.upgrade?.action === 'upgrade',
+    `upgrade run: ${up?.status} ${up?.upgrade?.action} ${up?.failure?.message ?? ''}`,
+  );
+  check(up?.upgrade?.from.imageId === v1 && up.imageId !== v1, 'the upgrade record does not go from v1 to a new image');
+  const diff = up?.upgrade?.diff as { files?: { path: string }[]; varWarnings?: { path: string }[] } | undefined;
+  check(
+    diff?.files?.some((f) => f.path === '/etc/lab/new.conf'),
+    `the diff misses /etc/lab/new.conf: ${JSON.stringify(diff?.files?.slice(0, 20))}`,
+  );
+  check(
+    diff?.varWarnings?.some((w) => w.path === '/var/lib/lab-seed'),
+    `no /var warning for /var/lib/lab-seed: ${JSON.stringify(diff?.varWarnings)}`,
+  );
+  const afterUp = await inVm(
+    lab,
+    'cat /etc/lab-local.conf /etc/lab/new.conf /var/lib/lab/data; test -e /var/lib/lab-seed && echo seed || echo no-seed',
+  );
+  check(afterUp === 'local\nv2\nmachine\nno-seed', `after the upgrade: ${JSON.stringify(afterUp)}`);
+  const id2 = lab.vms.list()[0]?.vm.id ?? '';
+  check(
+    lab.vms
+      .deployments(id2)
+      .map((d) => `${d.role} ${d.imageId}`)
+      .join() === `booted ${up?.imageId ?? ''},previous ${v1}`,
+    `deployments after the upgrade: ${JSON.stringify(lab.vms.deployments(id2))}`,
+  );
+  // The results view shows the upgrade with its diff.
+  await vscode.commands.executeCommand('bootc.showResults', up?.id);
+
+  before = new Set(lab.runs.all().map((r) => r.id));
+  await vscode.commands.executeCommand('bootc.rollbackVm');
+  const back = await until(
+    'rollback boot record',
+    () => newBoot(lab, before),
+    (r) => !!r,
+    900_000,
+  );
+  check(back?.status === 'ok' && back.upgrade?.action === 'rollback', `rollback run: ${back?.status} ${back?.failure?.message ?? ''}`);
+  check(back?.imageId === v1, 'the rollback did not boot v1');
+  const afterBack = await inVm(lab, 'cat /etc/lab-local.conf /var/lib/lab/data; test -e /etc/lab/new.conf && echo new || echo no-new');
+  check(afterBack === 'local\nmachine\nno-new', `after the rollback: ${JSON.stringify(afterBack)}`);
+
   await vscode.commands.executeCommand('bootc.stopVm');
   await until(
     'QEMU gone',
@@ -178,7 +270,7 @@ export async function runSuite(log: (s: string) => void = () => undefined): Prom
   for (const [name, fn] of [
     ['diagnostics and a quick fix', diagnosticsAndQuickFix],
     ['the Debian snippet lints clean', snippetLintsClean],
-    ['Build & Boot VM, then stop', buildAndBoot],
+    ['Build & Boot VM, upgrade to an edited build, roll back, stop', lifecycle],
     ['libvirt VMs: a VM from an earlier session is listed, and deleted with its files', libvirtView],
   ] as const) {
     // For iterating on one test: BOOTC_LAB_SUITE_ONLY=libvirt. A run that counts runs them all.
