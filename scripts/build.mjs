@@ -44,6 +44,7 @@ const entries = [
   // cli.js is a small launcher that compiles cli-main.js with a V8 code cache (see launcher.ts).
   { entryPoints: ['cli/src/launcher.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['cli/src/main.ts'], outfile: 'dist/cli-main.js' },
+  { entryPoints: ['cli/src/syntax-worker.ts'], outfile: 'dist/cli-syntax-worker.js' },
 ];
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e, absWorkingDir: root })));

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import {
   ConfigError,
@@ -11,6 +12,7 @@ import {
   loadConfigFile,
   mergeConfig,
   useBaselineWasmCompiler,
+  type Finding,
   type LintConfig,
 } from '../../core/src';
 import { formatSarif, formatText, toJson, type JsonFinding } from './formats';
@@ -105,6 +107,7 @@ async function lintCommand(argv: string[]): Promise<number> {
     const uri = dir ? pathToFileURL(path.resolve(file)).toString() : 'untitled:stdin';
     const res = await lintText(text, uri, {
       config,
+      syntax: config.syntax ? syntaxInWorker(text) : undefined,
       buildContext: directoryContext(dir),
       onRuleError: (rule, e) => process.stderr.write(`bootc-lab: internal error in rule ${rule}: ${(e as Error).message}\n`),
     });
@@ -115,6 +118,25 @@ async function lintCommand(argv: string[]): Promise<number> {
   else out(formatText(all, !!process.stdout.isTTY && !process.env.NO_COLOR));
   if (readError) return 2;
   return all.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+/**
+ * Above this size the CLI validates the Dockerfile syntax (dockerfile-utils, which parses the text
+ * again) in a worker thread while the main thread builds the model, so a second core is not idle
+ * while a CI job waits. Below it the thread's start-up costs more than it saves.
+ */
+const PARALLEL_SYNTAX_CHARS = 100_000;
+const SYNTAX_WORKER = path.join(__dirname, 'cli-syntax-worker.js');
+
+function syntaxInWorker(text: string): Promise<Finding[]> | undefined {
+  // From sources (tests run the CLI under tsx) there is no bundled worker: validate in line.
+  if (text.length < PARALLEL_SYNTAX_CHARS || !fs.existsSync(SYNTAX_WORKER)) return undefined;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(SYNTAX_WORKER, { workerData: text });
+    worker.once('message', (findings: Finding[]) => resolve(findings));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`syntax worker exited with ${code}`)));
+  });
 }
 
 function loadNearest(dir: string): Partial<LintConfig> {

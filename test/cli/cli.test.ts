@@ -34,6 +34,30 @@ describe('bootc-lab CLI', () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  it('a large file (syntax validated in a worker thread) gets the same syntax findings as a small one', () => {
+    // Over 100 kB the CLI validates the syntax in a worker; the findings must not change.
+    const tail = 'COPY only-one-argument\nWORKDIR relative/dir\n';
+    const big = path.join(dir, 'big.containerfile');
+    fs.writeFileSync(big, 'FROM quay.io/fedora/fedora-bootc:42\n' + 'RUN echo filler-line-for-size\n'.repeat(5000) + tail);
+    const small = path.join(dir, 'small.containerfile');
+    fs.writeFileSync(small, 'FROM quay.io/fedora/fedora-bootc:42\n' + tail);
+    const pick = (file: string): string[] =>
+      (JSON.parse(run(['lint', '--format', 'json', file]).stdout) as { rule: string; source: string; line: number; message: string }[])
+        .filter((f) => f.source === 'dockerfile')
+        .map((f) => `${f.rule} ${f.line - (file === big ? 5000 : 0)} ${f.message}`);
+    assert.ok(fs.statSync(big).size > 100_000);
+    const a = pick(big);
+    assert.deepEqual(a, pick(small));
+    assert.ok(
+      a.some((x) => x.startsWith('dockerfile-argument-count 2 ')),
+      a.join('\n'),
+    );
+    assert.ok(
+      a.some((x) => x.startsWith('dockerfile-relative-workdir 3 ')),
+      a.join('\n'),
+    );
+  });
+
   it('prints text findings and exits 1 on an error-severity finding', () => {
     const r = run(['lint', bad]);
     assert.equal(r.code, 1, r.stderr);

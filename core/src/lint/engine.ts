@@ -15,6 +15,11 @@ export interface LintOptions {
   onRuleError?: (rule: string, error: unknown) => void;
   /** `analysisCache` of the previous model of the same document: unchanged instructions are not analysed again. */
   previous?: Map<string, CachedAnalysis>;
+  /**
+   * dockerfile-utils' findings for the same text, computed elsewhere (the CLI validates a large file
+   * in a worker thread while this thread builds the model). When it fails they are computed here.
+   */
+  syntax?: Promise<Finding[]>;
 }
 
 export interface LintResult {
@@ -67,7 +72,9 @@ export async function lintText(text: string, uri: string, opts: LintOptions = {}
     };
     return { model: { ...model, text }, findings: [finding], bootc: false };
   }
-  return lintModel(buildModel(text, uri, opts.previous), opts);
+  const model = buildModel(text, uri, opts.previous);
+  const syntax = opts.syntax ? await opts.syntax.catch(() => undefined) : undefined;
+  return lintModel(model, opts, syntax);
 }
 
 /**
@@ -102,7 +109,7 @@ function byPosition(a: Finding, b: Finding): number {
 }
 
 /** Runs the rules on a model, then applies severities, `off`, ignores and suppression comments. */
-export function lintModel(model: ContainerfileModel, opts: LintOptions = {}): LintResult {
+export function lintModel(model: ContainerfileModel, opts: LintOptions = {}, syntax?: Finding[]): LintResult {
   const config = opts.config ?? DEFAULT_CONFIG;
   const bootc = config.detect === 'always' || model.bootcSignals.length > 0;
   const raw: Finding[] = [];
@@ -138,7 +145,7 @@ export function lintModel(model: ContainerfileModel, opts: LintOptions = {}): Li
       message: `${unresolvedBase} cannot be resolved from the ARG defaults, so the base image is unknown: bootc detection used the rest of the file (${model.bootcSignals.length ? model.bootcSignals.join(', ') : 'no bootc signals: bootc rules off'}). Give the ARG a default to lint against that base.`,
     });
   }
-  if (config.syntax) raw.push(...syntaxFindings(model.text));
+  if (config.syntax) raw.push(...(syntax ?? syntaxFindings(model.text)));
   // The shared parse is only for validate(); do not keep a large tree alive after it.
   forgetLastParse();
   const sup = readSuppressions(model);
