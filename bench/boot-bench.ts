@@ -6,7 +6,7 @@
  * `--runs N` (default 3) repeats a, c and d in rotating order and compares medians: one TCG boot
  * varies by ±10% on this machine.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -72,16 +72,33 @@ function bareBoot(a: { kernel: string; initrd: string; rootDisk: string }, kvm: 
   });
 }
 
-function ourBoot(state?: string): number {
-  const t = performance.now();
-  const extra = state ? ['--state', state] : [];
-  const r = spawnSync(
-    process.execPath,
-    [CLI, 'boot', IMAGE, '--wait', 'login', '--memory', '1024', '--cpus', '2', '--timeout', '600', ...extra],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`bootc-lab boot failed: ${r.stderr}`);
-  return performance.now() - t;
+/**
+ * Time from starting `bootc-lab boot --wait login` to its "login" state line, the moment its user sees
+ * the prompt, as the bare boot is timed to "login:" on the serial line. The CLI then stops the VM
+ * (with a state: `sync` over SSH first), which the bare boot's SIGKILL does not pay, so that part is
+ * waited for (the next run must not overlap it) but not counted.
+ */
+function ourBoot(state?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const extra = state ? ['--state', state] : [];
+    const p = spawn(
+      process.execPath,
+      [CLI, 'boot', IMAGE, '--wait', 'login', '--memory', '1024', '--cpus', '2', '--timeout', '600', ...extra],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    let atLogin: number | undefined;
+    p.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-8000);
+      if (atLogin === undefined && /\] login$/m.test(err)) atLogin = performance.now() - t;
+    });
+    p.on('error', reject);
+    p.on('close', (code) => {
+      if (code !== 0 || atLogin === undefined) reject(new Error(`bootc-lab boot failed (${code}): ${err}`));
+      else resolve(atLogin);
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -101,21 +118,21 @@ async function main(): Promise<void> {
   const runs = process.argv.includes('--runs') ? Math.max(1, Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3) : 3;
   // Cold: remove this image's cache entry so bootc-lab extracts the kernel and makes the disk again.
   fs.rmSync(path.join(defaultCacheDir(), quickCacheKey(art.imageId)), { recursive: true, force: true });
-  const b = ourBoot();
+  const b = await ourBoot();
   const state = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-bench-state-'));
   const a: number[] = [];
   const c: number[] = [];
   const d: number[] = [];
   let first = 0;
   try {
-    first = ourBoot(state);
+    first = await ourBoot(state);
     // Rotating order, so drift on a shared host hits every variant alike.
     for (let i = 0; i < runs; i++) {
       const order = [0, 1, 2].map((k) => (k + i) % 3);
       for (const k of order) {
         if (k === 0) a.push(await bareBoot(art, kvm));
-        else if (k === 1) c.push(ourBoot());
-        else d.push(ourBoot(state));
+        else if (k === 1) c.push(await ourBoot());
+        else d.push(await ourBoot(state));
       }
     }
   } finally {
@@ -135,7 +152,7 @@ async function main(): Promise<void> {
       '| --- | ---: | --- | ---: |',
       `| (a) bare QEMU direct boot, same kernel and disk | ${(am / 1000).toFixed(1)} s | ${all(a)} | 1.00 |`,
       `| (b) bootc-lab boot --wait login, cold (no cache) | ${(b / 1000).toFixed(1)} s | | ${(b / am).toFixed(2)} (target ≤ 1.5 → ${b / am <= 1.5 ? 'met' : 'NOT met'}) |`,
-      `| (c) bootc-lab boot --wait login, warm (cached) | ${(cm / 1000).toFixed(1)} s | ${all(c)} | ${(cm / am).toFixed(2)} (target ≤ 1.10 → ${cm / am <= 1.1 ? 'met' : 'NOT met'}) |`,
+      `| (c) bootc-lab boot --wait login, warm (cached), to its login line | ${(cm / 1000).toFixed(1)} s | ${all(c)} | ${(cm / am).toFixed(2)} (target ≤ 1.10 → ${cm / am <= 1.1 ? 'met' : 'NOT met'}) |`,
       `| (d0) warm, --state DIR, the state's first boot (seeds /etc and /var) | ${(first / 1000).toFixed(1)} s | | ${(first / am).toFixed(2)} |`,
       `| (d) warm, --state DIR, later boots (read-only image, /etc and /var from the state) | ${(dm / 1000).toFixed(1)} s | ${all(d)} | ${(dm / am).toFixed(2)} (target ≤ 1.10 → ${dm / am <= 1.1 ? 'met' : 'NOT met'}) |`,
     ].join('\n') + '\n',
