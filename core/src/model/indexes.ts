@@ -96,7 +96,8 @@ export function removalCandidates(model: ContainerfileModel, p: string): Removal
   const out: Removal[] = [];
   const add = (k: string): void => {
     const l = idx.get(k);
-    if (l) out.push(...l);
+    // A loop, not push(...l): a hostile file's list can outgrow a call's argument room.
+    if (l) for (const x of l) out.push(x);
   };
   if (segs.length >= 2) add(`${segs[0]}/${segs[1]}`);
   if (segs.length >= 1) add(`${segs[0]}|short`);
@@ -119,7 +120,7 @@ export function commandsNamed(model: ContainerfileModel, ...names: string[]): { 
     i.byName = m;
   }
   const out: { info: InstructionInfo; cmd: DocCommand }[] = [];
-  for (const n of names) out.push(...(i.byName.get(n) ?? []));
+  for (const n of names) for (const x of i.byName.get(n) ?? []) out.push(x);
   if (names.length > 1) out.sort((a, b) => a.info.index - b.info.index || a.cmd.order - b.cmd.order);
   return out;
 }
