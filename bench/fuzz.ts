@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { run, TimeoutError } from '../core/src/process/run';
 import { TestClient } from '../test/lsp/client';
 import { corpus, hostile, rangeChecker } from '../test/mutate';
+import type { JsonFinding } from '../cli/src/formats';
 
 const { values } = parseArgs({
   options: {
@@ -42,15 +43,6 @@ const tally = (): Tally => ({ docs: 0, bytes: 0, crashes: [], hangs: [], invalid
 function asRead(file: string): string {
   const t = fs.readFileSync(file, 'utf8');
   return t.charCodeAt(0) === 0xfeff ? t.slice(1) : t;
-}
-
-interface JsonFinding {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  rule: string;
 }
 
 async function cliBatch(files: string[], t: Tally): Promise<void> {

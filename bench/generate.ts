@@ -40,14 +40,7 @@ export function generateContainerfile(lines: number, salt = 0): string {
       `RUN curl -fsSL -o /tmp/pkg-${n}.rpm https://example.com/pkg-${n}.rpm && dnf -y install /tmp/pkg-${n}.rpm && rm -f /tmp/pkg-${n}.rpm`,
     ],
   ];
-  for (let n = 0; ; n++) {
-    const block = blocks[n % blocks.length]?.(n) ?? [];
-    if (out.length + block.length >= lines - 1) break;
-    out.push(...block);
-  }
-  while (out.length < lines - 1) out.push('# -');
-  out.push('RUN bootc container lint');
-  return out.join('\n') + '\n';
+  return fill(out, blocks, lines);
 }
 
 /**
@@ -63,6 +56,11 @@ export function generateFindingsHeavy(lines: number, salt = 0): string {
     (n) => [`RUN useradd --system -d /var/lib/app-${n} app${n}`],
     (n) => [`ENV APP_${n}_MODE=production \\`, `    APP_${n}_SALT=${salt} \\`, `    PATH=/usr/local/app-${n}/bin:$PATH`],
   ];
+  return fill(out, blocks, lines);
+}
+
+/** Appends blocks in turn until the file has `lines` lines, ending with the lint step both shapes share. */
+function fill(out: string[], blocks: ((n: number) => string[])[], lines: number): string {
   for (let n = 0; ; n++) {
     const block = blocks[n % blocks.length]?.(n) ?? [];
     if (out.length + block.length >= lines - 1) break;
