@@ -112,9 +112,21 @@ async function snippetLintsClean(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
-/** The newest boot run that started after `before`, once it has ended. */
-function newBoot(lab: BootcLabApi, before: Set<string>): ReturnType<BootcLabApi['runs']['all']>[number] | undefined {
-  return lab.runs.all().find((r) => r.kind === 'boot' && !before.has(r.id) && r.status !== 'running');
+/** Runs a command that boots a VM and waits for the boot run it started to end. */
+async function bootAfter(
+  lab: BootcLabApi,
+  what: string,
+  command: string,
+  ...args: unknown[]
+): Promise<ReturnType<BootcLabApi['runs']['all']>[number] | undefined> {
+  const before = new Set(lab.runs.all().map((r) => r.id));
+  await vscode.commands.executeCommand(command, ...args);
+  return until(
+    what,
+    () => lab.runs.all().find((r) => r.kind === 'boot' && !before.has(r.id) && r.status !== 'running'),
+    (r) => !!r,
+    900_000,
+  );
 }
 
 async function inVm(lab: BootcLabApi, script: string): Promise<string> {
@@ -134,14 +146,7 @@ async function lifecycle(): Promise<void> {
   const uri = vscode.Uri.file(path.join(folder(), 'vm', 'Containerfile'));
   const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc);
-  let before = new Set(lab.runs.all().map((r) => r.id));
-  await vscode.commands.executeCommand('bootc.buildAndBootVm', uri);
-  const boot = await until(
-    'boot record',
-    () => newBoot(lab, before),
-    (r) => !!r,
-    900_000,
-  );
+  const boot = await bootAfter(lab, 'boot record', 'bootc.buildAndBootVm', uri);
   check(boot?.status === 'ok', `boot run: ${boot?.status} ${boot?.failure?.message ?? ''}`);
   const states = ((boot?.boot as { states?: { state: string }[] } | undefined)?.states ?? []).map((s) => s.state);
   check(states.includes('login') && states.includes('ssh'), `boot states: ${states.join(',')}`);
@@ -169,14 +174,7 @@ async function lifecycle(): Promise<void> {
   );
   check(await vscode.workspace.applyEdit(edit), 'the Containerfile edit was refused');
   check(await doc.save(), 'the Containerfile was not saved');
-  before = new Set(lab.runs.all().map((r) => r.id));
-  await vscode.commands.executeCommand('bootc.upgradeVm');
-  const up = await until(
-    'upgrade boot record',
-    () => newBoot(lab, before),
-    (r) => !!r,
-    900_000,
-  );
+  const up = await bootAfter(lab, 'upgrade boot record', 'bootc.upgradeVm');
   check(
     up?.status === 'ok' && up.upgrade?.action === 'upgrade',
     `upgrade run: ${up?.status} ${up?.upgrade?.action} ${up?.failure?.message ?? ''}`,
@@ -207,14 +205,7 @@ async function lifecycle(): Promise<void> {
   // The results view shows the upgrade with its diff.
   await vscode.commands.executeCommand('bootc.showResults', up?.id);
 
-  before = new Set(lab.runs.all().map((r) => r.id));
-  await vscode.commands.executeCommand('bootc.rollbackVm');
-  const back = await until(
-    'rollback boot record',
-    () => newBoot(lab, before),
-    (r) => !!r,
-    900_000,
-  );
+  const back = await bootAfter(lab, 'rollback boot record', 'bootc.rollbackVm');
   check(back?.status === 'ok' && back.upgrade?.action === 'rollback', `rollback run: ${back?.status} ${back?.failure?.message ?? ''}`);
   check(back?.imageId === v1, 'the rollback did not boot v1');
   const afterBack = await inVm(lab, 'cat /etc/lab-local.conf /var/lib/lab/data; test -e /etc/lab/new.conf && echo new || echo no-new');
