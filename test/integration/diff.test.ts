@@ -116,7 +116,10 @@ describe('real podman: bootc-lab diff of two builds on the Debian test base', { 
 
   it('leaves nothing mounted when cancelled, whichever step the cancel hits', async () => {
     let cancelled = 0;
-    for (const ms of [150, 400, 700]) {
+    // Cancel points are fractions of this machine's own uncancelled run (a fixed 150 ms outlived a whole diff on a
+    // fast CI machine); 0 ms cancels while the first podman inspect still runs, so at least that one must cancel.
+    const total = d.timings.totalMs;
+    for (const ms of [0, Math.round(total * 0.2), Math.round(total * 0.5), Math.round(total * 0.8)]) {
       const ac = new AbortController();
       const t = setTimeout(() => ac.abort(), ms);
       try {
