@@ -6,11 +6,14 @@ import { after, describe, it } from 'node:test';
 import { findFirmware, parseFirmwareDescriptor, readDescriptors, varsCandidates } from '../../core/src/vm/firmware';
 import {
   CONSOLE_KARG,
+  NO_BOOTLOADER_MESSAGE,
   ROOTLESS_MESSAGE,
   cachedInstallDisk,
   chooseFilesystem,
   installCacheKey,
   installDiskBytes,
+  explainInstallFailure,
+  installBackendArgs,
   installKargs,
   installToDiskCommand,
   parseInstallConfig,
@@ -113,6 +116,16 @@ describe('install mode: filesystem, size, cache key', () => {
     assert.deepEqual(parseInstallConfig([{ name: 'a.toml', text: '[install]\nroot-fs-type = "btrfs"\n' }]), { filesystem: 'btrfs' });
   });
 
+  it('reads the bootloader, and skips drop-ins for other architectures in either spelling of the key', () => {
+    assert.deepEqual(
+      parseInstallConfig([
+        { name: '00-base.toml', text: '[install]\nbootloader = "systemd"\n' },
+        { name: '10-arm.toml', text: '[install]\nmatch-architectures = ["aarch64"]\nbootloader = "grub"\n' },
+      ]),
+      { bootloader: 'systemd' },
+    );
+  });
+
   it("keeps the image's filesystem and passes the user's only when the image sets none", () => {
     assert.deepEqual(chooseFilesystem('ext4', undefined), {});
     const over = chooseFilesystem('ext4', 'xfs');
@@ -141,6 +154,32 @@ describe('install mode: filesystem, size, cache key', () => {
     assert.notEqual(k, installCacheKey('abc', { ...o, kargs: [CONSOLE_KARG, 'quiet'] }));
     assert.notEqual(k, installCacheKey('abc', { ...o, targetImgref: 'localhost/y:1' }));
     assert.notEqual(k, installCacheKey('abc', { ...o, targetTransport: 'oci-archive' }));
+  });
+});
+
+describe('install mode: the backend for the boot loader the image has', () => {
+  const none = { bootupd: false, systemdBoot: false, uki: false };
+  it('lets bootc choose when the image has bootupd or a UKI', () => {
+    assert.deepEqual(installBackendArgs({ ...none, bootupd: true, systemdBoot: true }, {}), { args: [] });
+    assert.deepEqual(installBackendArgs({ ...none, uki: true, systemdBoot: true }, {}), { args: [] });
+  });
+  it('installs a systemd-boot image without bootupd with the composefs backend, keeping a configured bootloader', () => {
+    const plain = installBackendArgs({ ...none, systemdBoot: true }, {});
+    assert.deepEqual(plain.args, ['--composefs-backend', '--bootloader', 'systemd']);
+    assert.match(plain.note ?? '', /no bootupd/);
+    assert.deepEqual(installBackendArgs({ ...none, systemdBoot: true }, { bootloader: 'systemd' }).args, ['--composefs-backend']);
+    assert.deepEqual(installBackendArgs({ ...none, systemdBoot: true }, { bootloader: 'grub' }).args, []);
+  });
+  it('says what to install when the image has no boot loader installer at all, and explains bootc failing on it', () => {
+    assert.deepEqual(installBackendArgs(none, {}), { args: [], note: NO_BOOTLOADER_MESSAGE });
+    assert.match(NO_BOOTLOADER_MESSAGE, /systemd-boot-efi/);
+    const bootc = 'podman exited with 1: error: Installing to disk: bootupd is required for ostree-based installs';
+    assert.equal(explainInstallFailure(bootc), `${bootc}\n\n${NO_BOOTLOADER_MESSAGE}`);
+    assert.equal(explainInstallFailure('error: no space left'), 'error: no space left');
+  });
+  it('puts the backend flags after the install options and before the disk', () => {
+    const args = installToDiskCommand({ image: 'i', outDir: '/o', diskName: 'disk.raw', installArgs: ['--composefs-backend'] }).args;
+    assert.deepEqual(args.slice(-2), ['--composefs-backend', '/output/disk.raw']);
   });
 });
 
@@ -318,7 +357,7 @@ describe('install mode: UEFI firmware', () => {
 });
 
 /** A podman stand-in (a Node script) that records its argv and answers what install mode asks. */
-function fakePodman(o: { rootless: boolean; imageRoot: string }): { bin: string; calls: () => string[][] } {
+function fakePodman(o: { rootless: boolean; imageRoot: string; runFails?: string }): { bin: string; calls: () => string[][] } {
   const dir = scratch('podman');
   const log = path.join(dir, 'calls.jsonl');
   const pulled = path.join(dir, 'pulled');
@@ -336,7 +375,10 @@ else if (a[0] === 'image' && a[1] === 'exists') process.exit(fs.existsSync(${JSO
 else if (a[0] === 'pull') fs.writeFileSync(${JSON.stringify(pulled)}, '');
 else if (a[0] === 'image' && a[1] === 'mount') out(${JSON.stringify(o.imageRoot)} + '\\n');
 else if (a[0] === 'image' && a[1] === 'inspect') out(JSON.stringify([{ Id: 'f00d', Size: 6 * 1024 ** 3 }]));
-else if (a[0] === 'run') {
+else if (a[0] === 'run' && ${JSON.stringify(o.runFails ?? '')}) {
+  process.stderr.write(${JSON.stringify(o.runFails ?? '')} + '\\n');
+  process.exit(1);
+} else if (a[0] === 'run') {
   const vol = a.find((x) => x.endsWith(':/output')).slice(0, -':/output'.length);
   const fd = fs.openSync(path.join(vol, path.basename(a[a.length - 1])), 'r+');
   fs.writeSync(fd, 'installed', 0);
@@ -445,5 +487,33 @@ describe('install mode: preparing a boot (podman stand-in, real qemu-img)', () =
     assert.equal(second.cached, true);
     assert.equal(second.baseDisk, first.baseDisk);
     assert.equal(podman.calls().filter((c) => c[2] === 'run').length, 1);
+  });
+
+  it('installs a Debian-style image (systemd-boot, no bootupd) with the composefs backend, and explains a bootupd failure', async () => {
+    const { imageRoot, fwDir } = fakeImageAndFirmware();
+    fs.mkdirSync(path.join(imageRoot, 'usr/lib/systemd/boot/efi'), { recursive: true });
+    fs.writeFileSync(path.join(imageRoot, 'usr/lib/systemd/boot/efi/systemd-bootx64.efi'), '');
+    const podman = fakePodman({ rootless: false, imageRoot });
+    const logs: string[] = [];
+    const o = { image: 'localhost/x:1', firmwareSearch: { descriptorDirs: [fwDir] }, log: (l: string) => logs.push(l) };
+    await prepareInstallBoot({ ...o, podmanPath: podman.bin, runDir: scratch('run'), cacheDir: scratch('cache') });
+    const run = podman.calls().find((c) => c[0] === 'run') ?? [];
+    assert.deepEqual(run.slice(-4, -1), ['--composefs-backend', '--bootloader', 'systemd'], JSON.stringify(run));
+    assert.ok(logs.some((l) => /installing with the composefs backend/.test(l)));
+
+    fs.rmSync(path.join(imageRoot, 'usr/lib/systemd/boot'), { recursive: true });
+    const failing = fakePodman({
+      rootless: false,
+      imageRoot,
+      runFails: 'error: Installing to disk: bootupd is required for ostree-based installs',
+    });
+    const cache = scratch('cache');
+    await assert.rejects(
+      prepareInstallBoot({ ...o, podmanPath: failing.bin, runDir: scratch('run'), cacheDir: cache }),
+      (e: Error) => e.message.includes('bootupd is required') && e.message.endsWith(NO_BOOTLOADER_MESSAGE),
+    );
+    const run2 = failing.calls().find((c) => c[0] === 'run') ?? [];
+    assert.ok(!run2.includes('--composefs-backend'), 'no backend flags for an image without systemd-boot');
+    assert.ok(logs.includes(NO_BOOTLOADER_MESSAGE), 'said before the install ran');
   });
 });

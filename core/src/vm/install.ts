@@ -27,6 +27,8 @@ export const ROOTLESS_MESSAGE =
 export interface InstallConfig {
   filesystem?: string;
   block?: string[];
+  /** `[install] bootloader`: grub, systemd, grub-cc or none. */
+  bootloader?: string;
 }
 
 export function parseInstallConfig(files: { name: string; text: string }[], arch = 'x86_64'): InstallConfig {
@@ -40,15 +42,55 @@ export function parseInstallConfig(files: { name: string; text: string }[], arch
     }
     const install = doc.install as Record<string, unknown> | undefined;
     if (!install || typeof install !== 'object') continue;
-    const archs = install.match_architectures;
+    // bootc's keys are kebab-case; its man page spells this one with an underscore, so accept both.
+    const archs = install['match-architectures'] ?? install.match_architectures;
     if (Array.isArray(archs) && !archs.includes(arch)) continue;
     const root = (install.filesystem as { root?: { type?: unknown } } | undefined)?.root?.type;
     const legacy = install['root-fs-type'];
     const fsType = typeof root === 'string' ? root : typeof legacy === 'string' ? legacy : undefined;
     if (fsType) out.filesystem = fsType;
     if (Array.isArray(install.block)) out.block = install.block.filter((b): b is string => typeof b === 'string');
+    if (typeof install.bootloader === 'string') out.bootloader = install.bootloader;
   }
   return out;
+}
+
+/** The boot loader installers an image ships; bootc can only install with what the image has. */
+export interface ImageBootloaders {
+  /** `bootupctl`: what an ostree-backend install runs to put GRUB on the disk. */
+  bootupd: boolean;
+  /** systemd-boot's EFI binary, which a composefs-backend install copies with `bootctl`. */
+  systemdBoot: boolean;
+  /** A unified kernel image under /usr/lib/modules/$kver: bootc then always uses the composefs backend. */
+  uki: boolean;
+}
+
+export const NO_BOOTLOADER_MESSAGE =
+  'The image has neither bootupd (`bootupctl`) nor systemd-boot, so `bootc install` has no way to make the disk bootable: ' +
+  'an ostree-backend install needs bootupd ("bootupd is required for ostree-based installs"), and the composefs backend needs systemd-boot. ' +
+  'Debian and Ubuntu do not package bootupd: install systemd-boot and systemd-boot-efi in the image (bootc Lab then installs with ' +
+  '`--composefs-backend --bootloader systemd`), or boot it in quick mode.';
+
+/**
+ * The backend flags bootc needs for this image. bootc defaults to the ostree backend, which bails
+ * without bootupd, and only picks composefs by itself for UKIs; an image with systemd-boot and no
+ * bootupd (every Debian/Ubuntu custom base) installs only with `--composefs-backend`.
+ */
+export function installBackendArgs(b: ImageBootloaders, config: InstallConfig): { args: string[]; note?: string } {
+  if (b.bootupd || b.uki) return { args: [] };
+  if (config.bootloader && config.bootloader !== 'systemd') return { args: [] };
+  if (!b.systemdBoot) return { args: [], note: NO_BOOTLOADER_MESSAGE };
+  const args = ['--composefs-backend', ...(config.bootloader ? [] : ['--bootloader', 'systemd'])];
+  return {
+    args,
+    note: `The image has systemd-boot and no bootupd: installing with the composefs backend (${args.join(' ')}), as bootc's ostree backend needs bootupd.`,
+  };
+}
+
+/** Adds what to do to bootc's own one-line failure when it is one we know. */
+export function explainInstallFailure(message: string): string {
+  if (/bootupd is required for ostree-based installs/.test(message)) return `${message}\n\n${NO_BOOTLOADER_MESSAGE}`;
+  return message;
 }
 
 /**
@@ -108,6 +150,8 @@ export interface InstallCommandOptions extends PodmanTarget {
   rootSshKey?: string;
   /** Extra `podman run` arguments (e.g. `--runtime`), before the image. */
   runArgs?: string[];
+  /** Extra `bootc install to-disk` arguments (the backend flags), before the disk. */
+  installArgs?: string[];
 }
 
 /** `bootc install to-disk` in a privileged container of the image, writing a raw disk into `outDir`. */
@@ -146,6 +190,7 @@ export function installToDiskCommand(o: InstallCommandOptions): CommandSpec {
     ...(o.kargs ?? []).flatMap((k) => ['--karg', k]),
     ...(o.targetImgref ? ['--target-transport', o.targetTransport ?? DEFAULT_TARGET_TRANSPORT, '--target-imgref', o.targetImgref] : []),
     ...(o.rootSshKey ? ['--root-ssh-authorized-keys', '/bootc-lab/authorized_keys'] : []),
+    ...(o.installArgs ?? []),
     `/output/${o.diskName}`,
   ];
   return { command: o.podmanPath ?? 'podman', args };
@@ -230,9 +275,23 @@ export async function cachedInstallDisk(
 export async function readImageForInstall(
   t: PodmanTarget & { image: string },
   ro: RunOptions = {},
-): Promise<{ hasBootc: boolean; config: InstallConfig }> {
+): Promise<{ hasBootc: boolean; config: InstallConfig; bootloaders: ImageBootloaders }> {
   const root = await mountImage(t, t.image, ro);
   try {
+    const listing = (rel: string): string[] => {
+      try {
+        return fs.readdirSync(path.join(root, rel));
+      } catch {
+        return [];
+      }
+    };
+    const exists = (rel: string): boolean => fs.existsSync(path.join(root, rel));
+    // As bootc decides: bootupctl on the PATH and update payloads; a UKI in /boot/EFI/Linux.
+    const bootloaders: ImageBootloaders = {
+      bootupd: ['usr/bin/bootupctl', 'usr/sbin/bootupctl'].some(exists) && exists('usr/lib/bootupd/updates'),
+      systemdBoot: listing('usr/lib/systemd/boot/efi').some((n) => /^systemd-boot\w*\.efi$/.test(n)),
+      uki: listing('boot/EFI/Linux').some((n) => n.endsWith('.efi')),
+    };
     const dir = path.join(root, 'usr/lib/bootc/install');
     let names: string[] = [];
     try {
@@ -241,7 +300,7 @@ export async function readImageForInstall(
       names = [];
     }
     const files = names.map((name) => ({ name, text: fs.readFileSync(path.join(dir, name), 'utf8') }));
-    return { hasBootc: fs.existsSync(path.join(root, 'usr/bin/bootc')), config: parseInstallConfig(files) };
+    return { hasBootc: exists('usr/bin/bootc'), config: parseInstallConfig(files), bootloaders };
   } finally {
     await unmountImage(t, t.image);
   }
@@ -310,6 +369,8 @@ export async function prepareInstallBoot(t: InstallBootOptions, ro: RunOptions =
   const inspect = await inspectImage(t, t.image, ro);
   const fsChoice = chooseFilesystem(img.config.filesystem, t.filesystem);
   if (fsChoice.note) t.log?.(fsChoice.note);
+  const backend = installBackendArgs(img.bootloaders, img.config);
+  if (backend.note) t.log?.(backend.note);
   const diskBytes = installDiskBytes(inspect.Size, t.diskSizeGb);
   const kargs = installKargs(t.kernelArgs);
   const targetTransport = t.targetTransport ?? DEFAULT_TARGET_TRANSPORT;
@@ -325,6 +386,7 @@ export async function prepareInstallBoot(t: InstallBootOptions, ro: RunOptions =
     targetImgref: t.image,
     graphRoot: pf.graphRoot || undefined,
     runArgs: t.installRunArgs,
+    installArgs: backend.args,
   });
   const { disk: baseDisk, cached } = await cachedInstallDisk(
     dir,
@@ -336,7 +398,12 @@ export async function prepareInstallBoot(t: InstallBootOptions, ro: RunOptions =
       installCommand = { ...installCommand, args: [...installCommand.args.slice(0, -1), `/output/${tmpName}`] };
       t.log?.(`Installing ${t.image} to a ${diskBytes / GiB} GiB disk with bootc install to-disk (cached afterwards)`);
       t.log?.(`$ ${describe(installCommand)}`);
-      await runChecked(installCommand, { ...ro, onStderr: (l) => t.log?.(l) });
+      try {
+        await runChecked(installCommand, { ...ro, onStderr: (l) => t.log?.(l) });
+      } catch (e) {
+        if (e instanceof Error) e.message = explainInstallFailure(e.message);
+        throw e;
+      }
     },
     { signal: ro.signal, onWait: () => t.log?.(`Waiting for another install of ${t.image} to the same cache entry to finish`) },
   );
