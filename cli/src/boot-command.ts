@@ -36,6 +36,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
       firmware: { type: 'string' },
       'disk-size': { type: 'string' },
       filesystem: { type: 'string' },
+      'install-in': { type: 'string' },
       tpm: { type: 'boolean' },
       backend: { type: 'string', default: 'qemu' },
       name: { type: 'string' },
@@ -64,8 +65,11 @@ export async function bootCommand(argv: string[]): Promise<number> {
   const cpus = num('cpus', values.cpus, 1);
   if (!['auto', 'kvm', 'tcg'].includes(values.accel ?? '')) throw new UsageError('--accel: expected auto, kvm or tcg');
   const diskSizeGb = values['disk-size'] === undefined ? undefined : num('disk-size', values['disk-size'].replace(/G(iB)?$/i, ''), 1);
-  if (values.mode !== 'install' && (values.firmware || diskSizeGb || values.filesystem || values.tpm !== undefined))
-    throw new UsageError('--firmware, --disk-size, --filesystem and --tpm apply to --mode install');
+  if (values.mode !== 'install' && (values.firmware || diskSizeGb || values.filesystem || values.tpm !== undefined || values['install-in']))
+    throw new UsageError('--firmware, --disk-size, --filesystem, --install-in and --tpm apply to --mode install');
+  const installIn = values['install-in'];
+  if (installIn !== undefined && installIn !== 'auto' && installIn !== 'podman' && installIn !== 'vm')
+    throw new UsageError(`--install-in ${installIn}: expected auto, podman or vm`);
   const log = (l: string): void => {
     if (!values.json) err(`${l}\n`);
   };
@@ -117,6 +121,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
     firmware: values.firmware,
     diskSizeGb,
     filesystem: values.filesystem,
+    installIn,
     tpm: values.tpm,
     pxeTree: values['pxe-tree'],
     log,

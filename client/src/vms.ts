@@ -24,6 +24,7 @@ export function vmConfig(resource?: vscode.Uri): {
   firmware?: string;
   diskSizeGb?: number;
   filesystem?: string;
+  installIn: 'auto' | 'podman' | 'vm';
   tpm?: boolean;
   cacheDir: string;
   cacheLimitGb: number;
@@ -47,6 +48,7 @@ export function vmConfig(resource?: vscode.Uri): {
     firmware: c.get<string>('firmware', '') || undefined,
     diskSizeGb: c.get<number>('diskSizeGb', 0) || undefined,
     filesystem: c.get<string>('filesystem', '') || undefined,
+    installIn: ((v) => (v === 'podman' || v === 'vm' ? v : 'auto'))(c.get<string>('installIn', 'auto')),
     tpm: tpm === 'on' ? true : tpm === 'off' ? false : undefined,
     // The extension host's working directory is arbitrary: a relative cache dir means the workspace's.
     cacheDir: cacheDir ? path.resolve(folder?.uri.fsPath ?? os.homedir(), cacheDir) : defaultCacheDir(),
@@ -288,6 +290,7 @@ export class VmManager implements vscode.Disposable {
       firmware: cfg.firmware,
       diskSizeGb: cfg.diskSizeGb,
       filesystem: cfg.filesystem,
+      installIn: cfg.installIn,
       tpm: cfg.tpm,
       podmanPath: podman.podmanPath,
       connection: podman.connection,

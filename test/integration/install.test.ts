@@ -3,12 +3,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { buildModel, initShellParser } from '../../core/src';
 import { runBuild } from '../../core/src/podman/run-build';
 import { CONSOLE_KARG } from '../../core/src/vm/install';
 import { Vm } from '../../core/src/vm/vm';
 import { ISOLATION, ensureBusyboxBase, requirePodman } from './base-images';
+import { ensureDebianBase } from './debian-base';
 
 const FIX = path.join(__dirname, 'fixtures');
 const IMAGE = 'localhost/bootc-lab-test-install-fake:1';
@@ -55,6 +56,8 @@ describe('install mode for real: podman run of the install, then QEMU + OVMF (TC
       stateDir: path.join(work, 'state'),
       filesystem: 'xfs',
       kernelArgs: ['bootc_lab_test=1'],
+      // The podman route with its stand-in bootc; the VM route has its own test.
+      installIn: 'podman',
       installRunArgs: [...RUN_ARGS, '-v', `${record}:/record`],
       log: (l) => logs.push(l),
     });
@@ -136,6 +139,8 @@ describe('install mode for real: podman run of the install, then QEMU + OVMF (TC
       stateDir: path.join(work, 'state2'),
       kernelArgs: ['bootc_lab_test=1'],
       tpm: true,
+      // The podman route with its stand-in bootc; the VM route has its own test.
+      installIn: 'podman',
       installRunArgs: [...RUN_ARGS, '-v', `${path.join(work, 'record')}:/record`],
     });
     let tpmPid = 0;
@@ -155,3 +160,100 @@ describe('install mode for real: podman run of the install, then QEMU + OVMF (TC
     assert.throws(() => process.kill(tpmPid, 0), 'swtpm ends with the VM');
   });
 });
+
+describe(
+  'install mode inside a VM of the image: quick boot, bootc install onto a virtual disk, then QEMU + OVMF',
+  { timeout: 1_800_000 },
+  () => {
+    const VM_IMAGE = 'localhost/bootc-lab-test-install-vm:1';
+    let work: string;
+    before(async () => {
+      requirePodman();
+      requireTools();
+      await initShellParser();
+      ensureDebianBase((s) => process.stderr.write(`${s}\n`));
+      const file = path.join(FIX, 'install-vm', 'Containerfile');
+      const model = buildModel(fs.readFileSync(file, 'utf8'), `file://${file}`);
+      const res = await runBuild({ file, context: path.dirname(file), tag: VM_IMAGE, isolation: ISOLATION, model });
+      assert.ok(res.ok, `build failed: ${res.failure?.tail}`);
+      work = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-test-install vm '));
+    });
+    after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+    it('hands bootc the image as an OCI archive and the disk by its serial, and boots the disk it wrote', async () => {
+      const tmpBefore = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('bootc-lab-install-vm-'));
+      const logs: string[] = [];
+      const vm = new Vm({
+        image: VM_IMAGE,
+        mode: 'install',
+        installIn: 'vm',
+        kvm: 'off',
+        memoryMb: 1024,
+        cpus: 2,
+        cacheDir: path.join(work, 'cache'),
+        stateDir: path.join(work, 'state'),
+        filesystem: 'ext4',
+        log: (l) => logs.push(l),
+      });
+      let serial = '';
+      const selection = /BdsDxe: failed to load Boot\d+|BdsDxe: No bootable option|UEFI Interactive Shell|Shell> /;
+      const reached = new Promise<void>((resolve) => {
+        vm.on('console', (t: string) => {
+          serial += t;
+          if (selection.test(serial)) resolve();
+        });
+      });
+      try {
+        const t0 = Date.now();
+        await vm.start();
+        const installSeconds = (Date.now() - t0) / 1000;
+        const disk = vm.install?.baseDisk ?? '';
+        const head = Buffer.alloc(4096);
+        const fd = fs.openSync(disk, 'r');
+        fs.readSync(fd, head, 0, head.length, 0);
+        fs.closeSync(fd);
+        const record = head.toString('utf8').split('\nend\n')[0]?.split('\n') ?? [];
+        assert.deepEqual(
+          record.slice(0, 2),
+          ['bootc-lab stand-in', '0'],
+          `what the stand-in wrote: ${head.toString('utf8', 0, 200)}\n${logs.join('\n')}`,
+        );
+        const argv = record.slice(2);
+        assert.deepEqual(argv.slice(0, 6), [
+          'install',
+          'to-disk',
+          '--source-imgref',
+          'oci-archive:/run/bootc-lab-src/image.ociarchive',
+          '--wipe',
+          '--generic-image',
+        ]);
+        assert.equal(argv.at(-1), '/dev/disk/by-id/virtio-bootclabtarget');
+        assert.ok(!argv.includes('--via-loopback'));
+        const valuesOf = (f: string): string[] => argv.flatMap((a, i) => (a === f ? [argv[i + 1] ?? ''] : []));
+        assert.deepEqual(valuesOf('--karg'), [CONSOLE_KARG]);
+        assert.deepEqual(valuesOf('--filesystem'), ['ext4']);
+        assert.deepEqual(valuesOf('--target-imgref'), [VM_IMAGE]);
+        assert.ok(
+          logs.some((l) => l.startsWith('[install VM] ') && /Installation complete!/.test(l)),
+          'the install VM streamed bootc output',
+        );
+        assert.deepEqual(fs.readdirSync(path.dirname(disk)), ['disk.raw'], 'no archive, source disk or lock left');
+        assert.deepEqual(
+          fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('bootc-lab-install-vm-') && !tmpBefore.includes(n)),
+          [],
+          'the install VM state is gone',
+        );
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_r, reject) => {
+          timer = setTimeout(() => reject(new Error(`no UEFI boot selection within 600 s; console:\n${vm.consoleTail(20)}`)), 600_000);
+        });
+        await Promise.race([reached, timeout]).finally(() => clearTimeout(timer));
+        process.stderr.write(`install inside a VM (quick boot + stand-in bootc): ${installSeconds.toFixed(1)} s\n`);
+      } finally {
+        await vm.stop();
+      }
+      const left = spawnSync('pgrep', ['-f', `${VM_IMAGE.replace(/[:/]/g, '.')}|bootclabtarget`], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(left, '', 'no QEMU left running');
+    });
+  },
+);

@@ -72,6 +72,20 @@ describe('install mode: bootc over SSH (recorded output; no bootc runs here)', (
     assert.equal(s.rollback, undefined);
   });
 
+  it('parses what the real bootc 1.16.9 printed on a composefs-backend install (systemd-boot), booted by bootc Lab', () => {
+    const s = parseBootcStatus(read('real-1.16.9-composefs.json'));
+    assert.deepEqual(s.specImage, { image: 'localhost/bootc-real-sid:1', transport: 'containers-storage' });
+    assert.equal(s.booted?.image, 'localhost/bootc-real-sid:1');
+    assert.equal(s.booted?.transport, 'containers-storage');
+    assert.match(s.booted?.imageDigest ?? '', /^sha256:[0-9a-f]{64}$/);
+    assert.equal(s.booted?.checksum, undefined, 'no ostree commit on the composefs backend');
+    assert.match(s.booted?.composefsVerity ?? '', /^[0-9a-f]{128}$/);
+    assert.equal(s.booted?.bootloader, 'systemd');
+    assert.equal(s.booted?.version, undefined, 'version: null');
+    assert.equal(s.staged, undefined);
+    assert.equal(s.rollback, undefined);
+  });
+
   it('parses a switched host (staged for the next boot) and the upgraded host (rollback = the old one)', () => {
     const staged = parseBootcStatus(read('staged.json'));
     assert.equal(staged.staged?.transport, 'oci-archive');

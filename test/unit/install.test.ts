@@ -373,6 +373,7 @@ const out = (s) => process.stdout.write(s);
 if (a[0] === 'info') out(JSON.stringify({ host: { security: { rootless: ${o.rootless} } }, store: { graphRoot: '/srv/fake/storage', graphDriverName: 'overlay' }, version: { Version: '5.2.0' } }));
 else if (a[0] === 'image' && a[1] === 'exists') process.exit(fs.existsSync(${JSON.stringify(pulled)}) ? 0 : 1);
 else if (a[0] === 'pull') fs.writeFileSync(${JSON.stringify(pulled)}, '');
+else if (a[0] === 'save') fs.writeFileSync(a[a.indexOf('-o') + 1], 'oci archive');
 else if (a[0] === 'image' && a[1] === 'mount') out(${JSON.stringify(o.imageRoot)} + '\\n');
 else if (a[0] === 'image' && a[1] === 'inspect') out(JSON.stringify([{ Id: 'f00d', Size: 6 * 1024 ** 3 }]));
 else if (a[0] === 'run' && ${JSON.stringify(o.runFails ?? '')}) {
@@ -433,6 +434,7 @@ describe('install mode: preparing a boot (podman stand-in, real qemu-img)', () =
         runDir: scratch('run'),
         cacheDir: scratch('c'),
         firmwareSearch: { descriptorDirs: [fwDir] },
+        installIn: 'podman' as const,
       }),
       (e: Error) => e.message === ROOTLESS_MESSAGE,
     );
@@ -455,6 +457,7 @@ describe('install mode: preparing a boot (podman stand-in, real qemu-img)', () =
       filesystem: 'xfs',
       kernelArgs: ['quiet'],
       firmwareSearch: { descriptorDirs: [fwDir] },
+      installIn: 'podman' as const,
       installRunArgs: ['--runtime', 'runc'],
       log: (l: string) => logs.push(l),
     };
@@ -495,7 +498,12 @@ describe('install mode: preparing a boot (podman stand-in, real qemu-img)', () =
     fs.writeFileSync(path.join(imageRoot, 'usr/lib/systemd/boot/efi/systemd-bootx64.efi'), '');
     const podman = fakePodman({ rootless: false, imageRoot });
     const logs: string[] = [];
-    const o = { image: 'localhost/x:1', firmwareSearch: { descriptorDirs: [fwDir] }, log: (l: string) => logs.push(l) };
+    const o = {
+      image: 'localhost/x:1',
+      firmwareSearch: { descriptorDirs: [fwDir] },
+      installIn: 'podman' as const,
+      log: (l: string) => logs.push(l),
+    };
     await prepareInstallBoot({ ...o, podmanPath: podman.bin, runDir: scratch('run'), cacheDir: scratch('cache') });
     const run = podman.calls().find((c) => c[0] === 'run') ?? [];
     assert.deepEqual(run.slice(-4, -1), ['--composefs-backend', '--bootloader', 'systemd'], JSON.stringify(run));
@@ -515,5 +523,40 @@ describe('install mode: preparing a boot (podman stand-in, real qemu-img)', () =
     const run2 = failing.calls().find((c) => c[0] === 'run') ?? [];
     assert.ok(!run2.includes('--composefs-backend'), 'no backend flags for an image without systemd-boot');
     assert.ok(logs.includes(NO_BOOTLOADER_MESSAGE), 'said before the install ran');
+  });
+
+  it('installs inside a VM of the image when the host kernel cannot partition a loop device, and caches that disk too', async () => {
+    const { imageRoot, fwDir } = fakeImageAndFirmware();
+    const podman = fakePodman({ rootless: false, imageRoot });
+    const logs: string[] = [];
+    const boots: string[][] = [];
+    const o = {
+      image: 'localhost/x:1',
+      podmanPath: podman.bin,
+      cacheDir: scratch('cache'),
+      firmwareSearch: { descriptorDirs: [fwDir] },
+      hostKernelConfig: '# CONFIG_EFI_PARTITION is not set\n',
+      helperBoot: (h: { qemuArgs: string[]; command: string[] }) => {
+        boots.push(h.command);
+        const target = /file=([^,]+),format=raw,if=none,id=bootclabtarget/.exec(h.qemuArgs.join(' '))?.[1] ?? '';
+        fs.writeFileSync(target, 'installed by the VM', { flag: 'r+' });
+        return Promise.resolve({ exitCode: 0, stdout: '', stderr: '' });
+      },
+      log: (l: string) => logs.push(l),
+    };
+    const first = await prepareInstallBoot({ ...o, runDir: scratch('run') });
+    assert.equal(boots.length, 1);
+    assert.match(boots[0]?.[2] ?? '', / --karg console=ttyS0,115200 /);
+    assert.ok(!podman.calls().some((c) => c[0] === 'run'), 'no privileged container');
+    assert.ok(logs.some((l) => /no GPT partitions \(CONFIG_EFI_PARTITION\).*inside a VM/.test(l)));
+    const head = Buffer.alloc(19);
+    const fd = fs.openSync(first.baseDisk, 'r');
+    fs.readSync(fd, head, 0, 19, 0);
+    fs.closeSync(fd);
+    assert.equal(head.toString(), 'installed by the VM');
+    assert.deepEqual(fs.readdirSync(path.dirname(first.baseDisk)), ['disk.raw'], 'the VM scratch is gone');
+    const second = await prepareInstallBoot({ ...o, runDir: scratch('run') });
+    assert.equal(second.cached, true);
+    assert.equal(boots.length, 1);
   });
 });

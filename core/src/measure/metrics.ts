@@ -1,3 +1,4 @@
+import { shQuote } from '../process/sh-quote';
 import { parseBlame, type BootRecord } from '../vm/vm';
 
 /** One measured quantity; the key carries its unit (`_s`, `_ms`, `_mib`, `_mb_s`, `_per_s`). */
@@ -40,10 +41,7 @@ export const metricDef = (key: string): MetricDef | undefined => METRICS.find((m
 /** Spawns timed by the probe; enough to dwarf the clock reads, few enough for TCG. */
 export const SPAWN_COUNT = 300;
 
-/** Quotes one word for a POSIX shell (ssh hands the guest's shell one joined string). */
-export function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shQuote };
 
 /**
  * The guest side of a measurement: a POSIX sh script printing `key=value` lines. Caches are

@@ -77,8 +77,11 @@ export interface BootcDeployment {
   imageDigest?: string;
   version?: string;
   timestamp?: string;
-  /** The ostree commit of the deployment. */
+  /** The ostree commit of the deployment (ostree backend). */
   checksum?: string;
+  /** The composefs image's fs-verity digest (composefs backend), and the boot loader bootc manages there. */
+  composefsVerity?: string;
+  bootloader?: string;
   pinned: boolean;
   incompatible: boolean;
 }
@@ -108,6 +111,8 @@ function deployment(v: unknown): BootcDeployment | undefined {
     version: str(img?.version),
     timestamp: str(img?.timestamp),
     checksum: str(obj(d.ostree)?.checksum),
+    composefsVerity: str(obj(d.composefs)?.verity),
+    bootloader: str(obj(d.composefs)?.bootloader),
     pinned: d.pinned === true,
     incompatible: d.incompatible === true,
   };

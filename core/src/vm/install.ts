@@ -8,6 +8,7 @@ import { NotFoundError, describe, runChecked, type CommandSpec, type RunOptions 
 import { findFirmware, firmwareMissingMessage, type Firmware, type FirmwareSearch } from './firmware';
 import { defaultCacheDir } from './prepare';
 import { overlayCommand } from './qemu';
+import { chooseInstallPlace, hostInstallGaps, installInVm, readHostKernelConfig, type HelperBoot, type InstallPlace } from './install-vm';
 import { startSwtpm } from './tpm';
 
 const GiB = 1024 ** 3;
@@ -183,6 +184,15 @@ export function installToDiskCommand(o: InstallCommandOptions): CommandSpec {
     o.image,
     'install',
     'to-disk',
+    ...bootcInstallOptions(o),
+    `/output/${o.diskName}`,
+  ];
+  return { command: o.podmanPath ?? 'podman', args };
+}
+
+/** The `bootc install to-disk` options both routes pass (podman's loop device, or the install VM's disk). */
+export function bootcInstallOptions(o: Omit<InstallCommandOptions, 'outDir' | 'diskName'>): string[] {
+  return [
     '--via-loopback',
     '--generic-image',
     '--skip-fetch-check',
@@ -191,9 +201,7 @@ export function installToDiskCommand(o: InstallCommandOptions): CommandSpec {
     ...(o.targetImgref ? ['--target-transport', o.targetTransport ?? DEFAULT_TARGET_TRANSPORT, '--target-imgref', o.targetImgref] : []),
     ...(o.rootSshKey ? ['--root-ssh-authorized-keys', '/bootc-lab/authorized_keys'] : []),
     ...(o.installArgs ?? []),
-    `/output/${o.diskName}`,
   ];
-  return { command: o.podmanPath ?? 'podman', args };
 }
 
 const alive = (pid: number): boolean => {
@@ -345,6 +353,12 @@ export interface InstallBootOptions extends PodmanTarget {
   tpm?: boolean;
   /** Extra `podman run` arguments for the install container. */
   installRunArgs?: string[];
+  /** Where bootc install runs: a privileged podman container (loop device), or a VM of the image; `auto` picks. */
+  installIn?: 'auto' | InstallPlace;
+  /** Boots the install VM; Vm supplies it (this module cannot import Vm). */
+  helperBoot?: HelperBoot;
+  /** The host kernel's config text, for tests; read from /proc/config.gz otherwise. */
+  hostKernelConfig?: string;
   targetTransport?: string;
   runDir: string;
   log?: (s: string) => void;
@@ -370,23 +384,21 @@ export async function prepareInstallBoot(t: InstallBootOptions, ro: RunOptions =
   const fsChoice = chooseFilesystem(img.config.filesystem, t.filesystem);
   if (fsChoice.note) t.log?.(fsChoice.note);
   const backend = installBackendArgs(img.bootloaders, img.config);
-  if (backend.note) t.log?.(backend.note);
+  const where = chooseInstallPlace(t.installIn, hostInstallGaps(t.hostKernelConfig ?? readHostKernelConfig()));
+  if (where.place === 'vm' && !t.helperBoot) throw new Error('Installing inside a VM needs a VM to boot: use Vm (or pass helperBoot).');
   const diskBytes = installDiskBytes(inspect.Size, t.diskSizeGb);
   const kargs = installKargs(t.kernelArgs);
   const targetTransport = t.targetTransport ?? DEFAULT_TARGET_TRANSPORT;
   const key = installCacheKey(inspect.Id, { filesystem: fsChoice.arg, diskBytes, kargs, targetTransport, targetImgref: t.image });
   const dir = path.join(path.resolve(t.cacheDir ?? defaultCacheDir()), `install-${key}`);
+  const installOptions = { filesystem: fsChoice.arg, kargs, targetTransport, targetImgref: t.image, installArgs: backend.args };
   let installCommand: CommandSpec = installToDiskCommand({
     ...t,
+    ...installOptions,
     outDir: dir,
     diskName: 'disk.raw',
-    filesystem: fsChoice.arg,
-    kargs,
-    targetTransport,
-    targetImgref: t.image,
     graphRoot: pf.graphRoot || undefined,
     runArgs: t.installRunArgs,
-    installArgs: backend.args,
   });
   const { disk: baseDisk, cached } = await cachedInstallDisk(
     dir,
@@ -397,9 +409,16 @@ export async function prepareInstallBoot(t: InstallBootOptions, ro: RunOptions =
       fs.truncateSync(tmp, diskBytes);
       installCommand = { ...installCommand, args: [...installCommand.args.slice(0, -1), `/output/${tmpName}`] };
       t.log?.(`Installing ${t.image} to a ${diskBytes / GiB} GiB disk with bootc install to-disk (cached afterwards)`);
-      t.log?.(`$ ${describe(installCommand)}`);
+      if (backend.note) t.log?.(backend.note);
+      if (where.note) t.log?.(where.note);
       try {
-        await runChecked(installCommand, { ...ro, onStderr: (l) => t.log?.(l) });
+        if (where.place === 'vm' && t.helperBoot) {
+          const options = bootcInstallOptions({ ...t, ...installOptions });
+          await installInVm(t, { targetRaw: tmp, workDir: `${tmp}.vm`, installArgs: options, boot: t.helperBoot }, ro);
+        } else {
+          t.log?.(`$ ${describe(installCommand)}`);
+          await runChecked(installCommand, { ...ro, onStderr: (l) => t.log?.(l) });
+        }
       } catch (e) {
         if (e instanceof Error) e.message = explainInstallFailure(e.message);
         throw e;

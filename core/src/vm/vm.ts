@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, killTree, run, type CommandSpec } from '../process/run';
+import { describe, killTree, run, type CommandSpec, type RunOptions, type RunResult } from '../process/run';
 import type { PodmanTarget } from '../podman/podman';
 import { ANSI, BootStateTracker, type BootState, type StateEvent } from './boot-states';
 import { makeSeedImage, type CloudInitFiles } from './cloud-init';
@@ -35,6 +35,8 @@ export interface VmOptions extends PodmanTarget {
   filesystem?: string;
   tpm?: boolean;
   installRunArgs?: string[];
+  /** Install mode: run bootc install in a privileged podman container or in a VM of the image; `auto` picks. */
+  installIn?: 'auto' | 'podman' | 'vm';
   memoryMb?: number;
   cpus?: number;
   /** `auto` uses KVM when /dev/kvm is usable. */
@@ -111,6 +113,10 @@ export function pruneRuns(dir: string, keep: number, current?: string): void {
     .sort((a, b) => b.t - a.t);
   for (const r of runs.slice(Math.max(0, keep - 1))) fs.rmSync(r.p, { recursive: true, force: true });
 }
+
+/** The install VM (TCG included): quick boot to SSH, then bootc's install of the whole image. */
+const INSTALL_VM_BOOT_MS = 15 * 60_000;
+const INSTALL_VM_RUN_MS = 60 * 60_000;
 
 const SSH_OPTS = [
   '-o',
@@ -213,7 +219,11 @@ export class Vm extends EventEmitter {
     if (!kvm) this.o.log?.(`No usable KVM (${kvmUsable().reason ?? ''}): running under TCG software emulation, which is much slower.`);
     let install: InstallArtifacts | undefined;
     let netboot: { tftpDir: string; bootfile: string } | undefined;
-    if (this.o.mode === 'install') install = await prepareInstallBoot({ ...this.o, runDir: this.runtimeDir, log: this.o.log }, { signal });
+    if (this.o.mode === 'install')
+      install = await prepareInstallBoot(
+        { ...this.o, runDir: this.runtimeDir, log: this.o.log, helperBoot: (h, ro) => this.bootInstallHelper(h, ro) },
+        { signal },
+      );
     else if (this.o.mode === 'pxe') {
       const tree = this.o.pxeTree ? openPxeTree(this.o.pxeTree) : await preparePxeTree({ ...this.o, log: this.o.log }, { signal });
       const srv = await serveTree(tree.dir);
@@ -373,11 +383,37 @@ export class Vm extends EventEmitter {
   }
 
   /** Runs a command in the guest over SSH (argv joined by ssh; no local shell involved). */
-  ssh(command: string[], timeoutMs = 60_000): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  ssh(command: string[], timeoutMs = 60_000, ro: RunOptions = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     return run(
       { command: 'ssh', args: [...SSH_OPTS, '-i', this.privateKey, '-p', String(this.sshPort), 'root@127.0.0.1', '--', ...command] },
-      { timeoutMs },
+      { ...ro, timeoutMs },
     );
+  }
+
+  /** The install VM: this image in quick mode with the install disks attached, one command over SSH, then stopped. */
+  private async bootInstallHelper(h: { qemuArgs: string[]; command: string[] }, ro: RunOptions): Promise<RunResult> {
+    // A directory of its own: Vm prunes the siblings of its state directory.
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-install-vm-'));
+    const log = (l: string) => this.o.log?.(`[install VM] ${l}`);
+    const helper = new Vm({
+      ...this.o,
+      mode: 'quick',
+      machineDir: undefined,
+      cloudInit: undefined,
+      seedImage: undefined,
+      stateDir: path.join(scratch, 'state'),
+      memoryMb: Math.max(this.o.memoryMb ?? 2048, 2048),
+      qemuArgs: [...(this.o.qemuArgs ?? []), ...h.qemuArgs],
+      log,
+    });
+    try {
+      await helper.start(ro.signal);
+      await helper.waitFor('ssh', INSTALL_VM_BOOT_MS, ro.signal);
+      return await helper.ssh(h.command, INSTALL_VM_RUN_MS, { signal: ro.signal, onStdout: log, onStderr: log });
+    } finally {
+      await helper.stop();
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
   }
 
   /** The `ssh` command line a user can paste, and a `~/.ssh/config` host entry for Remote - SSH. */
