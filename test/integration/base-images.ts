@@ -83,12 +83,25 @@ export function ensureBusyboxBase(): string {
   }
 }
 
-/** Overlay mounts and build containers, to check that nothing is left behind. */
-export function leftovers(): { mounts: number; containers: string[] } {
+/** Overlay mounts and containers, to check that nothing is left behind. */
+export function leftovers(): { mounts: string[]; containers: string[] } {
   const mounts = fs
     .readFileSync('/proc/mounts', 'utf8')
     .split('\n')
-    .filter((l) => /containers\/storage\/overlay\/[0-9a-f]+\/merged/.test(l)).length;
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => /containers\/storage\/overlay\/[0-9a-f]+\/merged/.test(m));
   const ps = spawnSync('podman', ['ps', '--all', '--external', '--format', '{{.ID}}'], { encoding: 'utf8' });
   return { mounts, containers: ps.stdout.split('\n').filter(Boolean) };
+}
+
+/**
+ * What appeared since `before` and is still there. Only new entries count: a mount or container of
+ * another test file (they run concurrently on machines with more cores) may come and go meanwhile.
+ */
+export function leftSince(before: { mounts: string[]; containers: string[] }): { mounts: string[]; containers: string[] } {
+  const now = leftovers();
+  return {
+    mounts: now.mounts.filter((m) => !before.mounts.includes(m)),
+    containers: now.containers.filter((c) => !before.containers.includes(c)),
+  };
 }

@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import { buildModel, directoryContext, initShellParser, lintText } from '../../core/src';
 import { lintImage, type ImageLintReport } from '../../core/src/image/lint-image';
 import { runBuild } from '../../core/src/podman/run-build';
-import { ISOLATION, ensureBusyboxBase, leftovers, requirePodman } from './base-images';
+import { ISOLATION, ensureBusyboxBase, leftovers, leftSince, requirePodman } from './base-images';
 
 const FIX = path.join(__dirname, 'fixtures');
 const CLI = path.join(__dirname, '../../dist/cli.js');
@@ -148,7 +148,7 @@ describe('real podman: build, image lint, attribution', { timeout: 300_000 }, ()
       viaBuild.bootcError,
     );
     check(viaBuild);
-    assert.deepEqual(leftovers(), before, 'the throwaway build leaves nothing behind');
+    assert.deepEqual(leftSince(before), { mounts: [], containers: [] }, 'the throwaway build leaves nothing behind');
     // The CLI hands --isolation to the same fallback: a podman wrapper records the argv it was given.
     const file = path.join(FIX, 'fake-bootc', 'Containerfile');
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-argv-'));
@@ -184,7 +184,7 @@ describe('real podman: build, image lint, attribution', { timeout: 300_000 }, ()
       [['bootc', 5]],
       cli.stderr,
     );
-    assert.deepEqual(leftovers(), before, 'the CLI leaves nothing behind');
+    assert.deepEqual(leftSince(before), { mounts: [], containers: [] }, 'the CLI leaves nothing behind');
   });
 
   it('maps a failing build to the instruction that failed', async () => {
@@ -219,7 +219,7 @@ describe('real podman: build, image lint, attribution', { timeout: 300_000 }, ()
     assert.equal(res.cancelled, true);
     assert.ok(Date.now() - started < 90_000, 'cancel is prompt');
     assert.equal(await pgrepUntil(slowStep, false, 10_000), '', 'no orphan process outlives the cancel');
-    assert.deepEqual(leftovers(), before);
+    assert.deepEqual(leftSince(before), { mounts: [], containers: [] });
     assert.equal(spawnSync('podman', ['image', 'exists', 'localhost/bootc-lab-test-slow:1']).status, 1);
   });
 });
