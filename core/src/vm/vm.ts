@@ -288,6 +288,14 @@ export class Vm extends EventEmitter {
     this.commandLine = describe(spec);
     this.o.log?.(`$ ${this.commandLine}`);
     if (signal?.aborted) throw new Error('Cancelled');
+    this.spec = spec;
+    await this.spawnQemu(spec);
+  }
+
+  /** The QEMU command of this VM, kept so an installed VM can reboot into the same disk and UEFI variables. */
+  private spec?: CommandSpec;
+
+  private async spawnQemu(spec: CommandSpec): Promise<void> {
     this.startedAt = Date.now();
     const proc = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
@@ -318,6 +326,38 @@ export class Vm extends EventEmitter {
     });
     this.poll = setInterval(() => this.readLog(), 200);
     this.sshPoll = setInterval(() => void this.probeSsh(), 1500);
+  }
+
+  /**
+   * Install mode: reboots the guest into what bootc staged. QEMU runs with -no-reboot (a guest that
+   * resets itself must not loop), so the reboot is a new QEMU on the same overlay and UEFI variables.
+   */
+  async reboot(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const spec = this.spec;
+    const proc = this.proc;
+    if (!this.install || !spec || !proc)
+      throw new Error('Only an installed VM (install mode) reboots in place: quick and PXE boots start from the image each time.');
+    this.stopping = true;
+    const exited = new Promise<void>((r) => (this.exited ? r() : proc.once('exit', () => r())));
+    await this.ssh(['systemctl', 'reboot'], 30_000).catch(() => undefined);
+    const down = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300_000))]);
+    if (!down) {
+      killTree(proc.pid ?? 0, 'SIGKILL');
+      await exited;
+    }
+    this.stopping = false;
+    this.exited = undefined;
+    this.stderr = '';
+    this.logOffset = 0;
+    this.tracker = new BootStateTracker(() => (this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0));
+    if (signal?.aborted) throw new Error('Cancelled');
+    await this.spawnQemu(spec);
+    await this.waitFor('ssh', timeoutMs, signal);
+  }
+
+  /** Where `scp` reaches the guest: the forwarded port and the VM's key. */
+  sshEndpoint(): { port: number; privateKey: string } {
+    return { port: this.sshPort, privateKey: this.privateKey };
   }
 
   private stopping = false;
