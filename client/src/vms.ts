@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { diffImages, type ImageDiff } from '../../core/src/image/diff';
 import { inspectImage } from '../../core/src/podman/podman';
 import { findCloudInit } from '../../core/src/vm/cloud-init';
+import { bootcStatusOf, stageRollback, stageUpgrade } from '../../core/src/vm/install-lifecycle';
 import { describeDeployments, readMachineState, shortId } from '../../core/src/vm/machine-state';
 import { cacheEntries, defaultCacheDir, pruneCache } from '../../core/src/vm/prepare';
 import { Vm, type BootRecord } from '../../core/src/vm/vm';
@@ -194,13 +195,60 @@ export class VmManager implements vscode.Disposable {
     return vscode.Uri.joinPath(this.storage, 'machines', `${name}-${hash}`).fsPath;
   }
 
-  /** Install mode runs the real bootc: its upgrade is `bootc switch` inside the VM (core/src/vm/bootc-remote.ts), not wired here yet. */
-  private installMode(file?: vscode.Uri): boolean {
-    if (vmConfig(file).mode !== 'install') return false;
-    void vscode.window.showInformationMessage(
-      'bootc: Upgrade and Roll Back work on quick-mode VMs. In an install-mode VM, run bootc switch / bootc rollback over SSH.',
-    );
+  /**
+   * Install mode runs the real bootc, so Upgrade and Roll Back are its own `bootc switch` (the build
+   * copied in as an OCI archive) and `bootc rollback`, then a reboot of the running VM. Without a
+   * running install-mode VM there is nothing to upgrade: say so.
+   */
+  private installMode(file: vscode.Uri | undefined, r: Running | undefined): boolean {
+    if (r ? !r.vm.install : vmConfig(file).mode !== 'install') return false;
+    if (!r)
+      void vscode.window.showInformationMessage(
+        'bootc: boot the image in install mode first; Upgrade and Roll Back then run bootc switch / bootc rollback inside that VM and reboot it.',
+      );
     return true;
+  }
+
+  private async bootcInVm(r: Running, action: 'upgrade' | 'rollback', image: string, file?: vscode.Uri): Promise<Running> {
+    const podman = readConfig(file);
+    const title = action === 'upgrade' ? `bootc: upgrading ${r.image} to ${image}` : `bootc: rolling back ${r.image}`;
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+        async (progress, token) => {
+          const ac = new AbortController();
+          token.onCancellationRequested(() => ac.abort());
+          const log = (l: string): void => {
+            this.log.info(l);
+            progress.report({ message: l.slice(0, 100) });
+          };
+          const staged =
+            action === 'upgrade'
+              ? await stageUpgrade(
+                  r.vm,
+                  { image, podmanPath: podman.podmanPath, connection: podman.connection, remote: podman.remote, log },
+                  { signal: ac.signal },
+                )
+              : await stageRollback(r.vm, { log }, { signal: ac.signal });
+          log(
+            `bootc status: booted ${staged.booted?.image ?? '?'}, next boot ${staged.staged?.image ?? staged.rollback?.image ?? '?'}; rebooting`,
+          );
+          this.emitter.fire();
+          await r.vm.reboot(vmConfig(file).timeoutSec * 1000, ac.signal);
+          const now = await bootcStatusOf(r.vm, { signal: ac.signal });
+          this.log.info(
+            `bootc status after the reboot: booted ${now.booted?.image ?? '?'} (${now.booted?.imageDigest ?? ''}), rollback ${now.rollback?.image ?? 'none'}`,
+          );
+          void vscode.window.showInformationMessage(
+            `bootc: ${action === 'upgrade' ? 'upgraded' : 'rolled back'}; the VM booted ${now.booted?.image ?? '?'}.`,
+          );
+        },
+      );
+    } catch (e) {
+      void vscode.window.showErrorMessage(`bootc: ${action} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.emitter.fire();
+    return r;
   }
 
   /** The running VM with this id, or the only/first one. */
@@ -224,7 +272,7 @@ export class VmManager implements vscode.Disposable {
    * /var kept. Works on a running VM (stopped first) or on the Containerfile's stopped machine.
    */
   async upgrade(image: string, file: vscode.Uri | undefined, r?: Running): Promise<Running | undefined> {
-    if (this.installMode(file)) return r;
+    if (this.installMode(file, r)) return r ? this.bootcInVm(r, 'upgrade', image, file) : r;
     const machineDir = r?.machineDir ?? this.machineDirFor(image, file);
     const booted = readMachineState(machineDir).booted;
     const to = { image, imageId: (await inspectImage(readConfig(file), image)).Id };
@@ -243,7 +291,7 @@ export class VmManager implements vscode.Disposable {
 
   /** Boots the machine's previous deployment with the same state, as `bootc rollback` and a reboot. */
   async rollback(file: vscode.Uri | undefined, r?: Running): Promise<Running | undefined> {
-    if (this.installMode(file)) return r;
+    if (this.installMode(file, r)) return r ? this.bootcInVm(r, 'rollback', r.image, file) : r;
     const machineDir = r?.machineDir ?? (file ? this.machineDirFor('', file) : undefined);
     const state = machineDir ? readMachineState(machineDir) : undefined;
     if (!machineDir || !state?.booted || !state.previous) {
