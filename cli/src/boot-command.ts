@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import type { PodmanTarget } from '../../core/src/podman/podman';
 import { findCloudInit } from '../../core/src/vm/cloud-init';
+import { bootcStatusOf, stageRollback, stageUpgrade } from '../../core/src/vm/install-lifecycle';
 import { ImageNotBootableError } from '../../core/src/vm/prepare';
 import { shortId } from '../../core/src/vm/machine-state';
 import { Vm, type BootRecord, type MachineBoot } from '../../core/src/vm/vm';
@@ -37,6 +39,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
       'disk-size': { type: 'string' },
       filesystem: { type: 'string' },
       'install-in': { type: 'string' },
+      then: { type: 'string', multiple: true },
       tpm: { type: 'boolean' },
       backend: { type: 'string', default: 'qemu' },
       name: { type: 'string' },
@@ -52,7 +55,11 @@ export async function bootCommand(argv: string[]): Promise<number> {
   if (values.state !== undefined && values.mode !== 'quick')
     throw new UsageError('--state works with --mode quick (an install-mode VM keeps its state on its own disk)');
   if (values.state === '') throw new UsageError('--state needs a directory');
-  const wait = values.wait ?? (values.exec ? 'ssh' : 'login');
+  const steps = (values.then ?? []).map(parseStep);
+  if (steps.length && values.mode !== 'install')
+    throw new UsageError('--then upgrade=IMAGE / --then rollback runs the VM’s own bootc: it needs --mode install');
+  const wait = values.wait ?? (values.exec || steps.length ? 'ssh' : 'login');
+  if (steps.length && wait !== 'ssh') throw new UsageError('--then needs --wait ssh');
   if (wait !== 'login' && wait !== 'ssh') throw new UsageError(`--wait ${wait}: expected login or ssh`);
   if (values.exec && wait !== 'ssh') throw new UsageError('--exec needs --wait ssh');
   const num = (name: string, v: string | undefined, min: number): number => {
@@ -136,6 +143,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
   let record: BootRecord | undefined;
   let exec: { exitCode: number; stdout: string; stderr: string } | undefined;
   let failure: string | undefined;
+  const stepResults: StepResult[] = [];
   try {
     await vm.start(ac.signal);
     await vm.waitFor(wait, timeoutMs, ac.signal);
@@ -148,6 +156,27 @@ export async function bootCommand(argv: string[]): Promise<number> {
       exitCode = exec.exitCode;
     } else exitCode = 0;
     if (wait === 'ssh') record = await vm.bootRecord();
+    for (const step of steps) {
+      const done = await runStep(
+        vm,
+        step,
+        values.exec,
+        timeoutMs,
+        { podmanPath: values.podman, connection: values.connection, remote: values.remote, log },
+        ac.signal,
+      );
+      stepResults.push(done);
+      if (!values.json) {
+        err(
+          `bootc status after ${step.action}${step.image ? ` to ${step.image}` : ''}: booted ${done.booted ?? '?'}, rollback ${done.rollback ?? 'none'}\n`,
+        );
+        if (done.exec) {
+          process.stdout.write(done.exec.stdout);
+          err(done.exec.stderr);
+        }
+      }
+      if (done.exec && done.exec.exitCode !== 0) exitCode = done.exec.exitCode;
+    }
   } catch (e) {
     failure = e instanceof ImageNotBootableError ? e.message : (e as Error).message;
     if (!values.json) err(`bootc-lab: ${failure}\n`);
@@ -174,6 +203,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
         {
           ...record,
           exec: exec ? { command: values.exec, exitCode: exec.exitCode, stdout: exec.stdout, stderr: exec.stderr } : undefined,
+          steps: steps.length ? stepResults : undefined,
           error: failure,
           consoleTail: failure ? vm.consoleTail(20) : undefined,
         },
@@ -185,4 +215,40 @@ export async function bootCommand(argv: string[]): Promise<number> {
     err(`${record.systemdAnalyze.raw}\n`);
   }
   return exitCode;
+}
+
+interface Step {
+  action: 'upgrade' | 'rollback';
+  image?: string;
+}
+
+interface StepResult extends Step {
+  booted?: string;
+  bootedDigest?: string;
+  rollback?: string;
+  exec?: { exitCode: number; stdout: string; stderr: string };
+}
+
+function parseStep(v: string): Step {
+  if (v === 'rollback') return { action: 'rollback' };
+  const m = /^upgrade=(.+)$/.exec(v);
+  if (m?.[1]) return { action: 'upgrade', image: m[1] };
+  throw new UsageError(`--then ${v}: expected upgrade=IMAGE or rollback`);
+}
+
+/** One lifecycle step on the installed VM: bootc stages it, the VM reboots, bootc says what booted. */
+async function runStep(
+  vm: Vm,
+  step: Step,
+  exec: string | undefined,
+  timeoutMs: number,
+  podman: PodmanTarget & { log: (l: string) => void },
+  signal: AbortSignal,
+): Promise<StepResult> {
+  if (step.image) await stageUpgrade(vm, { ...podman, image: step.image }, { signal });
+  else await stageRollback(vm, { log: podman.log }, { signal });
+  await vm.reboot(timeoutMs, signal);
+  const st = await bootcStatusOf(vm, { signal });
+  const out = exec ? await vm.ssh([exec], timeoutMs) : undefined;
+  return { ...step, booted: st.booted?.image, bootedDigest: st.booted?.imageDigest, rollback: st.rollback?.image, exec: out };
 }

@@ -40,4 +40,20 @@ describe('bootc-lab boot: install-mode flags', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /apply to --mode install/);
   });
+
+  it('checks --install-in and the --then lifecycle steps, which run the installed VM’s own bootc', () => {
+    const inst = boot(['localhost/x:1', '--mode', 'install', '--install-in', 'chroot']);
+    assert.equal(inst.code, 2);
+    assert.match(inst.stderr, /--install-in chroot: expected auto, podman or vm/);
+    assert.match(boot(['localhost/x:1', '--install-in', 'vm']).stderr, /apply to --mode install/);
+    const quick = boot(['localhost/x:1', '--then', 'rollback']);
+    assert.equal(quick.code, 2);
+    assert.match(quick.stderr, /needs --mode install/);
+    const bad = boot(['localhost/x:1', '--mode', 'install', '--then', 'upgrade']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--then upgrade: expected upgrade=IMAGE or rollback/);
+    const login = boot(['localhost/x:1', '--mode', 'install', '--then', 'rollback', '--wait', 'login']);
+    assert.equal(login.code, 2);
+    assert.match(login.stderr, /--then needs --wait ssh/);
+  });
 });
