@@ -252,8 +252,10 @@ describe(
       } finally {
         await vm.stop();
       }
-      const left = spawnSync('pgrep', ['-f', `${VM_IMAGE.replace(/[:/]/g, '.')}|bootclabtarget`], { encoding: 'utf8' }).stdout.trim();
-      assert.equal(left, '', 'no QEMU left running');
+      // This test's own QEMUs only: the install VM's disks live under its work directory.
+      const left = spawnSync('pgrep', ['-f', work.replace(/[^\w/-]/g, '.')], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(left, '', 'no install VM left running');
+      assert.ok(vm.exited, 'the installed VM’s QEMU exited');
     });
   },
 );
