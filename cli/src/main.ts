@@ -37,6 +37,7 @@ Usage:
   bootc-lab init --template NAME [DIR] [--force]   (bootc-lab init --list shows the templates)
   bootc-lab measure IMAGE [IMAGE…] [--modes plain,quick,install] [--runs N] [--exec CMD] [--json] [--out FILE]
     [--format json|markdown|csv] [--settle SECONDS] [--memory MB] [--cpus N] [--accel auto|kvm|tcg] [--work-dir DIR]
+    [--firmware FILE] [--filesystem FS] [--install-in auto|podman|vm]   (install mode)
   bootc-lab lsp --stdio
 
 lint exits 0 when no error-severity finding is reported, 1 when at least one is,

@@ -38,6 +38,8 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs {
       remote: { type: 'boolean', default: false },
       qemu: { type: 'string' },
       firmware: { type: 'string' },
+      filesystem: { type: 'string' },
+      'install-in': { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new UsageError('measure needs at least one IMAGE');
@@ -56,7 +58,11 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs {
   const format = values.format ?? (values.out?.endsWith('.md') ? 'markdown' : values.out?.endsWith('.csv') ? 'csv' : 'json');
   if (format !== 'json' && format !== 'markdown' && format !== 'csv')
     throw new UsageError(`--format ${format}: expected json, markdown or csv`);
-  if (values.firmware && !modes.includes('install')) throw new UsageError('--firmware applies to --modes install');
+  if ((values.firmware || values.filesystem || values['install-in']) && !modes.includes('install'))
+    throw new UsageError('--firmware, --filesystem and --install-in apply to --modes install');
+  const installIn = values['install-in'];
+  if (installIn !== undefined && installIn !== 'auto' && installIn !== 'podman' && installIn !== 'vm')
+    throw new UsageError(`--install-in ${installIn}: expected auto, podman or vm`);
   return {
     options: {
       images: positionals,
@@ -76,6 +82,8 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs {
       remote: values.remote,
       qemuPath: values.qemu,
       firmware: values.firmware,
+      filesystem: values.filesystem,
+      installIn,
     },
     json: values.json ?? false,
     out: values.out,

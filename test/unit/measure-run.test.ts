@@ -29,6 +29,8 @@ describe('measure: plan and argv', () => {
       runs: 1,
       memoryMb: 1024,
       firmware: '/fw/code.fd',
+      filesystem: 'ext4',
+      installIn: 'vm',
       podmanPath: '/opt/podman',
     };
     const plain = vmOptionsFor('plain', 'img', o, '/w/run 1');
@@ -42,6 +44,7 @@ describe('measure: plan and argv', () => {
     const install = vmOptionsFor('install', 'img', o, '/w/run 1');
     assert.equal(install.mode, 'install');
     assert.equal(install.firmware, '/fw/code.fd');
+    assert.deepEqual([install.filesystem, install.installIn, plain.filesystem], ['ext4', 'vm', undefined]);
     assert.equal(install.podmanPath, '/opt/podman');
     assert.equal(install.memoryMb, 1024);
   });
@@ -58,6 +61,10 @@ describe('measure: plan and argv', () => {
     assert.throws(() => parseMeasureArgs(['a', '--modes', 'pxe']), /network boot is not in this build/);
     assert.throws(() => parseMeasureArgs(['a', '--modes', 'fast']), /expected plain, quick or install/);
     assert.throws(() => parseMeasureArgs(['a', '--runs', '0']), /--runs 0/);
+    assert.throws(() => parseMeasureArgs(['a', '--filesystem', 'ext4']), /apply to --modes install/);
+    assert.throws(() => parseMeasureArgs(['a', '--modes', 'install', '--install-in', 'x']), /--install-in x: expected auto, podman or vm/);
+    const inst = parseMeasureArgs(['a', '--modes', 'install', '--filesystem', 'xfs', '--install-in', 'vm']);
+    assert.deepEqual([inst.options.filesystem, inst.options.installIn], ['xfs', 'vm']);
     assert.throws(() => parseMeasureArgs([]), /at least one IMAGE/);
     assert.throws(() => parseMeasureArgs(['a', '--firmware', 'f']), /--firmware applies to --modes install/);
   });

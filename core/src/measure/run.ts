@@ -34,6 +34,9 @@ export interface MeasureOptions extends PodmanTarget {
   cacheDir?: string;
   kernelArgs?: string[];
   firmware?: string;
+  /** Install mode: root filesystem when the image sets none, and where bootc install runs. */
+  filesystem?: string;
+  installIn?: 'auto' | 'podman' | 'vm';
   bootTimeoutMs?: number;
   /** Scratch space for quick mode's per-run machine states and the VMs' logs; a temp dir when unset. */
   workDir?: string;
@@ -82,7 +85,7 @@ export function vmOptionsFor(mode: MeasureMode, image: string, o: MeasureOptions
   };
   if (mode === 'plain') return { ...common, mode: 'quick' };
   if (mode === 'quick') return { ...common, mode: 'quick', machineDir: path.join(runDir, 'machine') };
-  return { ...common, mode: 'install', firmware: o.firmware };
+  return { ...common, mode: 'install', firmware: o.firmware, filesystem: o.filesystem, installIn: o.installIn };
 }
 
 export async function hostInfo(o: { qemuPath?: string; kvm?: 'auto' | 'on' | 'off' } = {}): Promise<HostInfo> {
