@@ -66,7 +66,7 @@ describe('measure: plan and argv', () => {
     const inst = parseMeasureArgs(['a', '--modes', 'install', '--filesystem', 'xfs', '--install-in', 'vm']);
     assert.deepEqual([inst.options.filesystem, inst.options.installIn], ['xfs', 'vm']);
     assert.throws(() => parseMeasureArgs([]), /at least one IMAGE/);
-    assert.throws(() => parseMeasureArgs(['a', '--firmware', 'f']), /--firmware applies to --modes install/);
+    assert.throws(() => parseMeasureArgs(['a', '--firmware', 'f']), /--firmware, --filesystem and --install-in apply to --modes install/);
   });
 });
 
