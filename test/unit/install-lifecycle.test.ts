@@ -48,8 +48,9 @@ function fakeVm(status: string, fail?: RegExp): InstalledVm & { commands: string
 describe('install mode: upgrade and rollback through the guest bootc', () => {
   const podman = recorder(
     'podman',
-    `if (a[0] === 'image' && a[1] === 'inspect') process.stdout.write(JSON.stringify([{ Id: '2'.repeat(64) }]));
-if (a[0] === 'save') require('fs').writeFileSync(a[a.indexOf('-o') + 1], 'archive');`,
+    `const b = a[0] === '--connection' ? a.slice(2) : a;
+if (b[0] === 'image' && b[1] === 'inspect') process.stdout.write(JSON.stringify([{ Id: '2'.repeat(64) }]));
+if (b[0] === 'save') require('fs').writeFileSync(b[b.indexOf('-o') + 1], 'archive');`,
   );
   const scp = recorder('scp', '');
   const oldPath = process.env.PATH;
@@ -60,15 +61,21 @@ if (a[0] === 'save') require('fs').writeFileSync(a[a.indexOf('-o') + 1], 'archiv
 
   it('saves the image, copies it to a path named by its ID in /var, switches to it and reads the staged deployment', async () => {
     const vm = fakeVm('staged.json');
-    const st = await stageUpgrade(vm, { image: 'localhost/app:2', podmanPath: podman.bin });
+    const st = await stageUpgrade(vm, { image: 'localhost/app:2', podmanPath: podman.bin, connection: 'rootful' });
     const archive = '/var/tmp/bootc-lab/222222222222.ociarchive';
     assert.deepEqual(vm.commands, [
       'mkdir -p /var/tmp/bootc-lab',
       `bootc switch --transport oci-archive ${archive}`,
+      `rm -f ${archive}`,
       'bootc status --format json',
     ]);
-    const save = podman.calls().find((c) => c[0] === 'save') ?? [];
+    assert.ok(
+      podman.calls().every((c) => c[0] === '--connection' && c[1] === 'rootful'),
+      'inspect and save on the same podman',
+    );
+    const save = (podman.calls().find((c) => c[2] === 'save') ?? []).slice(2);
     assert.deepEqual(save.slice(0, 3), ['save', '--format', 'oci-archive']);
+    assert.equal(scp.calls().length, 1);
     const copy = scp.calls()[0] ?? [];
     assert.deepEqual(copy.slice(-2), [save[4], `root@127.0.0.1:${archive}`]);
     assert.ok(copy.includes('2222') && copy.includes('/keys/id'));
@@ -77,9 +84,15 @@ if (a[0] === 'save') require('fs').writeFileSync(a[a.indexOf('-o') + 1], 'archiv
   });
 
   it("puts bootc's own error in the message when the switch fails, and rolls back with bootc rollback", async () => {
+    const failing = fakeVm('staged.json', /^bootc switch/);
     await assert.rejects(
-      stageUpgrade(fakeVm('staged.json', /^bootc switch/), { image: 'localhost/app:2', podmanPath: podman.bin }),
+      stageUpgrade(failing, { image: 'localhost/app:2', podmanPath: podman.bin }),
       /bootc switch failed in the VM \(exit 1\): bootc switch --transport oci-archive \/var\/tmp\/bootc-lab\/222222222222\.ociarchive\nerror: Switching: no space left on device/,
+    );
+    assert.equal(
+      failing.commands.at(-1),
+      'rm -f /var/tmp/bootc-lab/222222222222.ociarchive',
+      'the copy is removed after a failed switch too',
     );
     const vm = fakeVm('upgraded.json');
     const st = await stageRollback(vm);

@@ -66,6 +66,8 @@ describe('install mode inside a VM of the image', () => {
       ],
     );
     assert.ok(a.includes('file=/c/my disk/source.img,format=raw,if=none,id=bootclabsrc,readonly=on'));
+    const comma = helperDiskArgs('/c/a,b/s.img', '/t.raw');
+    assert.ok(comma.includes('file=/c/a,,b/s.img,format=raw,if=none,id=bootclabsrc,readonly=on'), 'commas doubled');
   });
 
   it('installs from the archive onto the target disk, with the same options as podman but no loop device, quoted for the guest shell', () => {

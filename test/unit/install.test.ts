@@ -559,4 +559,21 @@ describe('install mode: preparing a boot (podman stand-in, real qemu-img)', () =
     assert.equal(second.cached, true);
     assert.equal(boots.length, 1);
   });
+
+  it('says what to do when the install must run in a VM and the caller (the libvirt backend) cannot boot one', async () => {
+    const { imageRoot, fwDir } = fakeImageAndFirmware();
+    const podman = fakePodman({ rootless: false, imageRoot });
+    await assert.rejects(
+      prepareInstallBoot({
+        image: 'localhost/x:1',
+        podmanPath: podman.bin,
+        cacheDir: scratch('cache'),
+        runDir: scratch('run'),
+        firmwareSearch: { descriptorDirs: [fwDir] },
+        hostKernelConfig: '# CONFIG_VFAT_FS is not set\n',
+      }),
+      /no vfat \(CONFIG_VFAT_FS\).*boot the image once with the QEMU backend/s,
+    );
+    assert.ok(!podman.calls().some((c) => c[0] === 'run'));
+  });
 });

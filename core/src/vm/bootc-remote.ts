@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import { podmanGlobal } from '../podman/build';
+import type { PodmanTarget } from '../podman/podman';
 import type { CommandSpec } from '../process/run';
 import { shortId } from './machine-state';
 
@@ -18,8 +20,8 @@ export function guestArchivePath(imageId: string): string {
 }
 
 /** `podman save` of the image as an OCI archive on the host, to copy into the VM. */
-export function saveArchiveCommand(o: { podmanPath?: string; image: string; out: string }): CommandSpec {
-  return { command: o.podmanPath ?? 'podman', args: ['save', '--format', 'oci-archive', '-o', o.out, o.image] };
+export function saveArchiveCommand(o: PodmanTarget & { image: string; out: string }): CommandSpec {
+  return { command: o.podmanPath ?? 'podman', args: [...podmanGlobal(o), 'save', '--format', 'oci-archive', '-o', o.out, o.image] };
 }
 
 /** `scp` of a host file into the VM over its forwarded SSH port. */

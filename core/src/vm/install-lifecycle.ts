@@ -61,14 +61,19 @@ export async function stageUpgrade(
   try {
     const local = path.join(dir, path.posix.basename(archive));
     t.log?.(`Saving ${t.image} as an OCI archive`);
-    await runChecked(saveArchiveCommand({ podmanPath: t.podmanPath, image: t.image, out: local }), ro);
+    await runChecked(saveArchiveCommand({ ...t, out: local }), ro);
     const [mkdir, sw] = upgradeSteps(archive);
     await guest(vm, mkdir ?? [], 'mkdir', ro);
     t.log?.(`Copying it into the VM (${(fs.statSync(local).size / 1024 ** 2).toFixed(0)} MiB) as ${archive}`);
     const ep = vm.sshEndpoint();
     await runChecked(copyIntoVmCommand({ privateKey: ep.privateKey, port: ep.port, from: local, to: archive }), ro);
     t.log?.(`$ ${(sw ?? []).join(' ')}`);
-    await guest(vm, sw ?? [], 'bootc switch', { ...ro, onStdout: t.log, onStderr: t.log });
+    try {
+      await guest(vm, sw ?? [], 'bootc switch', { ...ro, onStdout: t.log, onStderr: t.log });
+    } finally {
+      // bootc has imported it (or failed): the copy would only fill the guest's /var.
+      await vm.ssh(['rm', '-f', archive], 60_000).catch(() => undefined);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

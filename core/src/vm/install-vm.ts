@@ -54,15 +54,15 @@ export function chooseInstallPlace(setting: 'auto' | InstallPlace | undefined, g
   return { place: 'podman' };
 }
 
-/** QEMU arguments for the two extra disks, on PCI slots after the root disk so it stays /dev/vda. */
+/** QEMU arguments for the two extra disks, on PCI slots after the root disk so it stays /dev/vda (commas doubled, as QEMU wants). */
 export function helperDiskArgs(sourceImg: string, targetRaw: string): string[] {
   return [
     '-drive',
-    `file=${sourceImg},format=raw,if=none,id=bootclabsrc,readonly=on`,
+    `file=${sourceImg.replace(/,/g, ',,')},format=raw,if=none,id=bootclabsrc,readonly=on`,
     '-device',
     `virtio-blk-pci,drive=bootclabsrc,serial=${SOURCE_SERIAL},addr=0x10`,
     '-drive',
-    `file=${targetRaw},format=raw,if=none,id=bootclabtarget,cache=unsafe`,
+    `file=${targetRaw.replace(/,/g, ',,')},format=raw,if=none,id=bootclabtarget,cache=unsafe`,
     '-device',
     `virtio-blk-pci,drive=bootclabtarget,serial=${TARGET_SERIAL},addr=0x11`,
   ];

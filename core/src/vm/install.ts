@@ -62,7 +62,7 @@ export interface ImageBootloaders {
   bootupd: boolean;
   /** systemd-boot's EFI binary, which a composefs-backend install copies with `bootctl`. */
   systemdBoot: boolean;
-  /** A unified kernel image under /usr/lib/modules/$kver: bootc then always uses the composefs backend. */
+  /** A unified kernel image in /boot/EFI/Linux: bootc then always uses the composefs backend. */
   uki: boolean;
 }
 
@@ -385,7 +385,6 @@ export async function prepareInstallBoot(t: InstallBootOptions, ro: RunOptions =
   if (fsChoice.note) t.log?.(fsChoice.note);
   const backend = installBackendArgs(img.bootloaders, img.config);
   const where = chooseInstallPlace(t.installIn, hostInstallGaps(t.hostKernelConfig ?? readHostKernelConfig()));
-  if (where.place === 'vm' && !t.helperBoot) throw new Error('Installing inside a VM needs a VM to boot: use Vm (or pass helperBoot).');
   const diskBytes = installDiskBytes(inspect.Size, t.diskSizeGb);
   const kargs = installKargs(t.kernelArgs);
   const targetTransport = t.targetTransport ?? DEFAULT_TARGET_TRANSPORT;
@@ -412,7 +411,11 @@ export async function prepareInstallBoot(t: InstallBootOptions, ro: RunOptions =
       if (backend.note) t.log?.(backend.note);
       if (where.note) t.log?.(where.note);
       try {
-        if (where.place === 'vm' && t.helperBoot) {
+        if (where.place === 'vm') {
+          if (!t.helperBoot)
+            throw new Error(
+              `${where.note ?? 'The install is set to run inside a VM.'} This backend cannot boot that VM: boot the image once with the QEMU backend (bootcLab.vm.backend: qemu, or bootc-lab boot without --backend libvirt), which caches the installed disk for this one, or install through podman on a host whose kernel can (vm.installIn: podman).`,
+            );
           const options = bootcInstallOptions({ ...t, ...installOptions });
           await installInVm(t, { targetRaw: tmp, workDir: `${tmp}.vm`, installArgs: options, boot: t.helperBoot }, ro);
         } else {

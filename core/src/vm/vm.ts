@@ -288,12 +288,8 @@ export class Vm extends EventEmitter {
     this.commandLine = describe(spec);
     this.o.log?.(`$ ${this.commandLine}`);
     if (signal?.aborted) throw new Error('Cancelled');
-    this.spec = spec;
     await this.spawnQemu(spec);
   }
-
-  /** The QEMU command of this VM, kept so an installed VM can reboot into the same disk and UEFI variables. */
-  private spec?: CommandSpec;
 
   private async spawnQemu(spec: CommandSpec): Promise<void> {
     this.startedAt = Date.now();
@@ -329,31 +325,27 @@ export class Vm extends EventEmitter {
   }
 
   /**
-   * Install mode: reboots the guest into what bootc staged. QEMU runs with -no-reboot (a guest that
-   * resets itself must not loop), so the reboot is a new QEMU on the same overlay and UEFI variables.
+   * Install mode: reboots the guest into what bootc staged. An installed disk boots without
+   * -no-reboot, so the same QEMU (same overlay, UEFI variables, TPM and console) runs the next boot;
+   * the states start over, and SSH counts only once the console shows the new boot's kernel.
    */
   async reboot(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const spec = this.spec;
-    const proc = this.proc;
-    if (!this.install || !spec || !proc)
-      throw new Error('Only an installed VM (install mode) reboots in place: quick and PXE boots start from the image each time.');
-    this.stopping = true;
-    const exited = new Promise<void>((r) => (this.exited ? r() : proc.once('exit', () => r())));
-    await this.ssh(['systemctl', 'reboot'], 30_000).catch(() => undefined);
-    const down = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300_000))]);
-    if (!down) {
-      killTree(proc.pid ?? 0, 'SIGKILL');
-      await exited;
-    }
-    this.stopping = false;
-    this.exited = undefined;
-    this.stderr = '';
-    this.logOffset = 0;
+    if (!this.install || !this.proc || this.exited)
+      throw new Error('Only a running installed VM (install mode) reboots in place: quick and PXE boots start from the image each time.');
+    this.stopPolling();
+    this.readLog();
     this.tracker = new BootStateTracker(() => (this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0));
-    if (signal?.aborted) throw new Error('Cancelled');
-    await this.spawnQemu(spec);
+    this.startedAt = Date.now();
+    this.awaitKernel = true;
+    // The connection drops as the guest goes down: its exit status says nothing.
+    await this.ssh(['systemctl', 'reboot'], 30_000).catch(() => undefined);
+    this.poll = setInterval(() => this.readLog(), 200);
+    this.sshPoll = setInterval(() => void this.probeSsh(), 1500);
     await this.waitFor('ssh', timeoutMs, signal);
   }
+
+  /** Set by reboot(): until the new boot's kernel shows, a working SSH is still the old boot's. */
+  private awaitKernel = false;
 
   /** Where `scp` reaches the guest: the forwarded port and the VM's key. */
   sshEndpoint(): { port: number; privateKey: string } {
@@ -407,6 +399,10 @@ export class Vm extends EventEmitter {
 
   private async probeSsh(): Promise<void> {
     if (this.probing || this.exited || this.tracker.state === 'ssh' || this.tracker.state === 'failed') return;
+    if (this.awaitKernel) {
+      if (!this.tracker.events.some((e) => e.state === 'kernel')) return;
+      this.awaitKernel = false;
+    }
     this.probing = true;
     try {
       const r = await this.ssh(['true'], 10_000);
