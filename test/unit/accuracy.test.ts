@@ -166,6 +166,18 @@ describe('no error on files that boot', () => {
   const errors = async (text: string): Promise<string[]> =>
     (await lintText(text, 'file:///x/Containerfile')).findings.filter((f) => f.severity === 'error').map((f) => f.rule);
 
+  it('a Debian testing/unstable kernel without the copy is a warning: its packages ship /usr/lib/modules/$kver/vmlinuz from forky on', async () => {
+    const file = (base: string) =>
+      `FROM docker.io/library/debian:${base}\nLABEL containers.bootc=1\nRUN apt-get install -y linux-image-amd64\n`;
+    for (const base of ['sid', 'unstable', 'testing', 'forky', 'sid-slim']) {
+      const r = await lintText(file(base), 'file:///x/Containerfile');
+      const f = r.findings.find((x) => x.rule === 'kernel-location');
+      assert.equal(f?.severity, 'warning', base);
+      assert.match(f?.message ?? '', /from forky on/);
+    }
+    assert.ok((await errors(file('trixie'))).includes('kernel-location'), 'still an error on trixie');
+  });
+
   it('a kernel installed or copied by a script the file runs is not "missing" or "misplaced"', async () => {
     const ctx = 'FROM scratch AS ctx\nCOPY build_files /\n';
     assert.deepEqual(

@@ -229,6 +229,8 @@ const TABLES: Record<string, Table> = {
       'FROM docker.io/archlinux/archlinux\nRUN pacman -Syu --noconfirm linux-zen linux-hardened',
       'FROM docker.io/cachyos/cachyos-v3\nRUN pacman -S --noconfirm linux-cachyos-lts',
       'FROM registry.opensuse.org/opensuse/tumbleweed\nRUN zypper -n install kernel-default',
+      // The fix's own form: copy only when the kernel package did not put it there (Debian forky on).
+      `${DEBIAN}RUN apt-get install -y linux-image-amd64 && kver=$(ls /usr/lib/modules | head -n 1) && { [ -e /usr/lib/modules/"$kver"/vmlinuz ] || cp /boot/vmlinuz-"$kver" /usr/lib/modules/"$kver"/vmlinuz; }`,
     ],
     invalid: [
       { code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64»` },
@@ -239,7 +241,7 @@ const TABLES: Record<string, Table> = {
         code: `${DEBIAN}RUN apt-get install -y «linux-image-amd64»`,
         fix: {
           title: /Copy the kernel/,
-          output: `${DEBIAN}RUN apt-get install -y linux-image-amd64 && \\\n    kver=$(ls /usr/lib/modules | head -n 1) && cp /boot/vmlinuz-"$kver" /usr/lib/modules/"$kver"/vmlinuz`,
+          output: `${DEBIAN}RUN apt-get install -y linux-image-amd64 && \\\n    kver=$(ls /usr/lib/modules | head -n 1) && { [ -e /usr/lib/modules/"$kver"/vmlinuz ] || cp /boot/vmlinuz-"$kver" /usr/lib/modules/"$kver"/vmlinuz; }`,
         },
       },
     ],
