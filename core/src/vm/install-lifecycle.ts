@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { inspectImage, type PodmanTarget } from '../podman/podman';
-import { runChecked, type RunOptions } from '../process/run';
+import { runChecked, tail, type RunOptions } from '../process/run';
 import {
   bootcRollbackArgv,
   bootcStatusArgv,
@@ -33,14 +33,13 @@ const BOOTC_MS = 30 * 60_000;
 async function guest(vm: InstalledVm, argv: string[], what: string, ro: RunOptions): Promise<string> {
   const r = await vm.ssh([remoteShellCommand(argv)], BOOTC_MS, ro);
   if (r.exitCode !== 0) {
-    const tail = [r.stdout, r.stderr]
-      .map((x) => x.trim())
-      .filter(Boolean)
-      .join('\n')
-      .split('\n')
-      .slice(-20)
-      .join('\n');
-    throw new Error(`${what} failed in the VM (exit ${r.exitCode}): ${argv.join(' ')}\n${tail}`);
+    const output = tail(
+      [r.stdout, r.stderr]
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .join('\n'),
+    );
+    throw new Error(`${what} failed in the VM (exit ${r.exitCode}): ${argv.join(' ')}\n${output}`);
   }
   return r.stdout;
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { podmanGlobal } from '../podman/build';
 import type { PodmanTarget } from '../podman/podman';
-import { NotFoundError, runChecked, type RunOptions } from '../process/run';
+import { NotFoundError, runChecked, tail, type RunOptions } from '../process/run';
 import { shQuote } from '../process/sh-quote';
 import { remoteShellCommand } from './bootc-remote';
 
@@ -135,14 +135,13 @@ export async function installInVm(
     t.log?.(`Booting ${t.image} in quick mode to run, inside it: ${command[2] ?? ''}`);
     const r = await o.boot({ qemuArgs: helperDiskArgs(sourceImg, o.targetRaw), command }, ro);
     if (r.exitCode !== 0) {
-      const tail = [r.stdout, r.stderr]
-        .map((x) => x.trim())
-        .filter(Boolean)
-        .join('\n')
-        .split('\n')
-        .slice(-20)
-        .join('\n');
-      throw new Error(`bootc install in the install VM failed (exit ${r.exitCode}):\n${tail}`);
+      const output = tail(
+        [r.stdout, r.stderr]
+          .map((x) => x.trim())
+          .filter(Boolean)
+          .join('\n'),
+      );
+      throw new Error(`bootc install in the install VM failed (exit ${r.exitCode}):\n${output}`);
     }
   } finally {
     fs.rmSync(o.workDir, { recursive: true, force: true });
