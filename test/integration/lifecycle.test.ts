@@ -15,6 +15,7 @@ const CLI = path.join(__dirname, '../../dist/cli.js');
 const BASE = 'localhost/bootc-lab-test-life:base';
 const V1 = 'localhost/bootc-lab-test-life:v1';
 const V2 = 'localhost/bootc-lab-test-life:v2';
+const V3 = 'localhost/bootc-lab-test-life:dracut';
 
 async function build(dir: string, tag: string): Promise<string> {
   const file = path.join(dir, 'Containerfile');
@@ -62,6 +63,7 @@ describe('machine lifecycle: v1, upgrade to v2, roll back to v1, one state (TCG 
   let state = '';
   let id1 = '';
   let id2 = '';
+  let id3 = '';
 
   function boot(image: string, exec: string): { rec: BootJson; files: Record<string, string> } {
     const r = spawnSync(
@@ -96,6 +98,7 @@ describe('machine lifecycle: v1, upgrade to v2, roll back to v1, one state (TCG 
     await build(path.join(FIX, 'debian-vm'), BASE);
     id1 = await build(path.join(FIX, 'life/v1'), V1);
     id2 = await build(path.join(FIX, 'life/v2'), V2);
+    id3 = await build(path.join(FIX, 'life/dracut'), V3);
     assert.notEqual(id1, id2);
     // A space in the path: the state directory is the user's to name.
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-test-life-'));
@@ -178,5 +181,18 @@ describe('machine lifecycle: v1, upgrade to v2, roll back to v1, one state (TCG 
       s.history.map((h) => h.kind),
       ['first-boot', 'upgrade', 'rollback'],
     );
+  });
+
+  it('an upgrade to an image with a dracut initramfs: the credentials systemd imported in the initrd reach the machine', () => {
+    // systemd in the initrd takes the SSH key (an SMBIOS credential) and switches root into the shim, not
+    // into systemd: without the shim handing the credentials directory on, SSH never accepts the key.
+    const { rec, files } = boot(V3, `${show(CHECKED)}; ls /run/credentials/@system`);
+    assert.equal(rec.machine?.kind, 'upgrade');
+    assert.equal(rec.machine?.from, id1);
+    assert.match(rec.exec?.stdout ?? '', /^tmpfiles\.extra$/m, 'the credential came through the initrd');
+    assert.equal(files['/etc/life/edited.conf'], 'local');
+    assert.equal(files['/etc/life/v2-only.conf'], 'v2 only');
+    assert.equal(files['/var/lib/life/machine-v2'], 'v2-data');
+    assert.equal(readMachineState(state).booted?.imageId, id3);
   });
 });

@@ -128,6 +128,36 @@ describe('the machine shim', () => {
     assert.ok(Math.abs(cs - real) < 200, `now_cs ${up.stdout} ${up.stderr} vs /proc/uptime ${real}`);
   });
 
+  it('hands the credentials systemd imported in the initrd on to the real init, and only those', () => {
+    const fn = /^pass_credentials\(\) \{[\s\S]*?^\}/m.exec(MACHINE_SHIM)?.[0];
+    assert.ok(fn, 'pass_credentials is in the shim');
+    const t = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-test-life-creds '));
+    try {
+      const env = (creds: string, extra: Record<string, string> = {}): string[] => {
+        const r = spawnSync(
+          'sh',
+          ['-c', `${fn}\npass_credentials "$1"; echo "$CREDENTIALS_DIRECTORY|$ENCRYPTED_CREDENTIALS_DIRECTORY"`, 'sh', creds],
+          {
+            encoding: 'utf8',
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extra },
+          },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout.trim().split('|');
+      };
+      // An initramfs-tools boot: no credentials directory, the host's systemd imports them itself.
+      assert.deepEqual(env(t), ['', '']);
+      fs.mkdirSync(path.join(t, '@system'));
+      assert.deepEqual(env(t), [`${t}/@system`, '']);
+      fs.mkdirSync(path.join(t, '@encrypted'));
+      assert.deepEqual(env(t), [`${t}/@system`, `${t}/@encrypted`]);
+      // Set by whoever started the shim: left alone.
+      assert.deepEqual(env(t, { CREDENTIALS_DIRECTORY: '/elsewhere' }), ['/elsewhere', `${t}/@encrypted`]);
+    } finally {
+      fs.rmSync(t, { recursive: true, force: true });
+    }
+  });
+
   it('merges /etc the ostree way: local changes, additions and deletions kept, the rest from the new image', () => {
     const t = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-test-life-merge '));
     try {

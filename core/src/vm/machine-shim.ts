@@ -168,7 +168,20 @@ setup() {
   say "machine state: $kind $id$from in $((t / 100)).$((t / 10 % 10))$((t % 10)) s"
 }
 
+# systemd in a dracut initrd imports the VM's credentials (SMBIOS, fw_cfg) into /run/credentials/@system
+# and hands that directory to the host's systemd in $CREDENTIALS_DIRECTORY when it switches root into
+# systemd. Switching root into this shim loses the variable; the host's systemd then finds every
+# credential already there, imports none and gives its services none (no SSH key from tmpfiles.extra).
+pass_credentials() {
+  c=\${1:-/run/credentials}
+  if [ -z "\${CREDENTIALS_DIRECTORY:-}" ] && [ -d "$c/@system" ]; then export CREDENTIALS_DIRECTORY="$c/@system"; fi
+  if [ -z "\${ENCRYPTED_CREDENTIALS_DIRECTORY:-}" ] && [ -d "$c/@encrypted" ]; then
+    export ENCRYPTED_CREDENTIALS_DIRECTORY="$c/@encrypted"
+  fi
+}
+
 err=
 setup || say "machine state failed: $err"
+pass_credentials
 real_init "$@"
 `;
