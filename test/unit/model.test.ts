@@ -146,6 +146,13 @@ describe('Containerfile model', () => {
     assert.ok(buildModel('FROM debian\nRUN cp /boot/vmlinuz-6 /usr/lib/modules/6/vmlinuz\n').bootcSignals.length > 0);
   });
 
+  it('keeps a value that doubles on every ENV line literal instead of outgrowing the largest string', () => {
+    // Found by the fuzz run: 60 lines of `ENV A=$A$A` made expandVars throw RangeError: Invalid string length.
+    const text = `FROM quay.io/fedora/fedora-bootc:42\nENV A=xxxxxxxxxxxxxxxx\n${'ENV A=$A$A\n'.repeat(60)}ENV B=$A\nRUN echo $B\n`;
+    const m = buildModel(text, 'file:///x');
+    assert.equal(m.instructions.length, 64);
+  });
+
   it('reuses parsed shell trees for unchanged RUN text', () => {
     const text = 'FROM scratch\nRUN echo one-of-a-kind-text-42\n';
     buildModel(text);

@@ -7,8 +7,20 @@
  */
 export function expandVars(s: string, vars: ReadonlyMap<string, string>): string {
   if (!s.includes('$')) return s;
-  return expandFrom(s, 0, s.length, vars, 0);
+  try {
+    return expandFrom(s, 0, s.length, vars, 0);
+  } catch (e) {
+    if (e instanceof TooLong) return s;
+    throw e;
+  }
 }
+
+/**
+ * `ENV A=$A$A` repeated doubles A each time: 60 such lines outgrow V8's largest string. Past this
+ * size a value is not something a rule reads; it stays literal, like any value that cannot be known.
+ */
+const MAX_VALUE = 1 << 16;
+class TooLong extends Error {}
 
 /** Deeper nesting than this is not a real Containerfile; stop rather than recurse without bound. */
 const MAX_DEPTH = 8;
@@ -36,6 +48,7 @@ function expandFrom(s: string, from: number, to: number, vars: ReadonlyMap<strin
       }
       out += braced(s, i, close, vars, depth);
       i = close + 1;
+      if (out.length > MAX_VALUE) throw new TooLong();
       continue;
     }
     const m = /^\w+/.exec(s.slice(i + 1, Math.min(to, i + 257)));
@@ -47,6 +60,7 @@ function expandFrom(s: string, from: number, to: number, vars: ReadonlyMap<strin
     const v = vars.get(m[0]);
     out += v ?? `$${m[0]}`;
     i += 1 + m[0].length;
+    if (out.length > MAX_VALUE) throw new TooLong();
   }
   return out;
 }

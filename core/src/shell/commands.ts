@@ -1,60 +1,10 @@
 import type { Node, TreeCursor } from 'web-tree-sitter';
-import { parseShell } from './parser';
+import { countParse, parseShell } from './parser';
+import { simpleCommands } from './simple';
+import { stripWrappers, type HeredocData, type Redirect, type SimpleCommand, type Word } from './types';
 
-/** One shell word with its static value; offsets are into the parsed shell text. */
-export interface Word {
-  /** The value after quote removal; expansions stay literal (`$kver`). */
-  value: string;
-  start: number;
-  end: number;
-  /** Contains an expansion or substitution, so the value is only a pattern. */
-  dynamic: boolean;
-}
+export type { HeredocData, Redirect, SimpleCommand, Word } from './types';
 
-export interface Redirect {
-  /** `>`, `>>`, `&>`, `>|`, `<`, … */
-  op: string;
-  target?: Word;
-}
-
-/** A heredoc attached to a command: its body is data for that command (stdin). */
-export interface HeredocData {
-  start: number;
-  end: number;
-  text: string;
-  /** A file redirect on the heredoc line, as in `cat <<EOF > /etc/x`. */
-  target?: Word;
-}
-
-export interface SimpleCommand {
-  /** The program, after stripping wrappers such as `sudo`, `env`, `exec`. */
-  name: string;
-  /** Arguments after the program name. */
-  args: Word[];
-  nameWord: Word;
-  start: number;
-  end: number;
-  redirects: Redirect[];
-  heredocs: HeredocData[];
-  /** Position of the command in the script, for "later in the same RUN" questions. */
-  order: number;
-  /** The command's exit status cannot fail the script (`|| true`, `; true`, non-last pipe). */
-  swallowed: boolean;
-  /** Reads its stdin from a pipe (`echo x | passwd`). */
-  piped: boolean;
-  /**
-   * The subshells it runs in, outermost first (`''` at the top level, `'/2'` inside the second
-   * subshell): a `cd` changes the directory of later commands in its own scope and the scopes inside it.
-   */
-  scope: string;
-  /**
-   * The command runs only on a condition: the text of the enclosing `if`/`elif`/`while` test,
-   * `case` word, or the left side of `a || b`. Absent when it always runs.
-   */
-  guard?: string;
-}
-
-const WRAPPERS = new Set(['sudo', 'exec', 'command', 'nohup', 'time', 'nice', 'ionice', 'chronic']);
 const SEQUENCES = new Set(['program', 'compound_statement', 'subshell', 'do_group']);
 const NOT_STATEMENTS = new Set(['comment', 'heredoc_body']);
 
@@ -142,9 +92,40 @@ function redirectOf(r: Node): { redirect?: Redirect; heredoc?: HeredocData } {
 export function extractCommands(text: string): SimpleCommand[] {
   const hit = commandCache.get(text);
   if (hit) return hit;
+  countParse();
+  let out = simpleCommands(text);
+  if (out) {
+    if (CROSS_CHECK) crossCheck(text, out);
+  } else {
+    const parsed = treeSitterCommands(text);
+    if (!parsed) return [];
+    out = parsed;
+  }
+  commandCache.set(text, out);
+  if (commandCache.size > COMMAND_CACHE_LIMIT) {
+    const oldest = commandCache.keys().next().value;
+    if (oldest !== undefined) commandCache.delete(oldest);
+  }
+  return out;
+}
+
+/**
+ * With BOOTC_LAB_SHELL_CROSSCHECK=1 (the test runs set it) every script the fast path reads is read
+ * by tree-sitter too, and a difference throws: the whole test corpus checks the fast path.
+ */
+const CROSS_CHECK = process.env.BOOTC_LAB_SHELL_CROSSCHECK === '1';
+
+function crossCheck(text: string, fast: SimpleCommand[]): void {
+  const a = JSON.stringify(fast);
+  const b = JSON.stringify(treeSitterCommands(text) ?? []);
+  if (a !== b) throw new Error(`shell fast path differs from tree-sitter on ${JSON.stringify(text)}:\nfast ${a}\ntree ${b}`);
+}
+
+/** The commands of a script as tree-sitter reads it (the reference the fast path is checked against). */
+export function treeSitterCommands(text: string): SimpleCommand[] | undefined {
   const w: Walk = { out: [], errexit: false, base: 0, levels: [], scopes: { n: 0 }, depth: 0 };
   const tree = parseShell(text);
-  if (!tree) return [];
+  if (!tree) return undefined;
   const cursor = tree.rootNode.walk();
   try {
     walkTree(cursor, w, { swallowed: false, piped: false, level: 0, scope: '' });
@@ -152,14 +133,8 @@ export function extractCommands(text: string): SimpleCommand[] {
     cursor.delete();
     tree.delete();
   }
-  const out = w.out;
-  out.forEach((c, order) => (c.order = order));
-  commandCache.set(text, out);
-  if (commandCache.size > COMMAND_CACHE_LIMIT) {
-    const oldest = commandCache.keys().next().value;
-    if (oldest !== undefined) commandCache.delete(oldest);
-  }
-  return out;
+  w.out.forEach((c, order) => (c.order = order));
+  return w.out;
 }
 
 /**
@@ -360,24 +335,7 @@ function toCommand(cursor: TreeCursor, w: Walk, ctx: Ctx): SimpleCommand | undef
     cursor.gotoParent();
   }
   if (!nameNode) return undefined;
-  let words = [wordOf(nameNode), ...argNodes.map(wordOf)];
-  // Strip wrappers so `sudo dnf install` and `env X=1 dracut` are seen as dnf and dracut.
-  for (;;) {
-    const head = words[0];
-    if (!head) return undefined;
-    const prog = head.value.split('/').pop() ?? head.value;
-    if (WRAPPERS.has(prog)) {
-      words = words.slice(1);
-      while (words[0] && words[0].value.startsWith('-')) {
-        // `sudo -u app podman …`, `nice -n 10 make`: these options take the next word.
-        const takesValue = /^-[ugCDhpRrTtUn]$/.test(words[0].value) && (prog === 'sudo' || prog === 'nice' || prog === 'ionice');
-        words = words.slice(takesValue ? 2 : 1);
-      }
-    } else if (prog === 'env') {
-      words = words.slice(1);
-      while (words[0] && (words[0].value.startsWith('-') || /^\w+=/.test(words[0].value))) words = words.slice(1);
-    } else break;
-  }
+  const words = stripWrappers([wordOf(nameNode), ...argNodes.map(wordOf)]);
   const head = words[0];
   if (!head) return undefined;
   const shift = (x: Word): Word => ({ ...x, start: x.start + w.base, end: x.end + w.base });
