@@ -31,6 +31,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
       'cache-dir': { type: 'string' },
       'cloud-init': { type: 'string' },
       state: { type: 'string' },
+      redeploy: { type: 'boolean', default: false },
       podman: { type: 'string' },
       connection: { type: 'string' },
       remote: { type: 'boolean', default: false },
@@ -55,6 +56,8 @@ export async function bootCommand(argv: string[]): Promise<number> {
   if (values.state !== undefined && values.mode !== 'quick')
     throw new UsageError('--state works with --mode quick (an install-mode VM keeps its state on its own disk)');
   if (values.state === '') throw new UsageError('--state needs a directory');
+  if (values.redeploy && values.state === undefined)
+    throw new UsageError('--redeploy needs --state: it makes booting the previous image a bootc switch, not a rollback');
   const steps = (values.then ?? []).map(parseStep);
   if (steps.length && values.mode !== 'install')
     throw new UsageError('--then upgrade=IMAGE / --then rollback runs the VM’s own bootc: it needs --mode install');
@@ -120,6 +123,7 @@ export async function bootCommand(argv: string[]): Promise<number> {
     kvm: values.accel === 'kvm' ? 'on' : values.accel === 'tcg' ? 'off' : 'auto',
     cacheDir: values['cache-dir'],
     machineDir: values.state,
+    redeploy: values.redeploy,
     kernelArgs: values['kernel-arg'],
     podmanPath: values.podman,
     connection: values.connection,

@@ -26,7 +26,7 @@ Usage:
   bootc-lab rules [--format text|json]
   bootc-lab build [FILE] [--context DIR] [--tag TAG] [--build-arg K=V]... [--target STAGE] [--isolation X] [--connection NAME] [--no-lint]
   bootc-lab lint-image IMAGE [--file Containerfile] [--format text|json] [--no-bootc] [--raw] [--isolation X]
-  bootc-lab boot IMAGE [--mode quick|install|pxe] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--state DIR] [--json]
+  bootc-lab boot IMAGE [--mode quick|install|pxe] [--wait login|ssh] [--exec CMD] [--timeout SECONDS] [--memory MB] [--cpus N] [--cloud-init DIR] [--state DIR [--redeploy]] [--json]
     [--firmware FILE] [--disk-size GB] [--filesystem FS] [--install-in auto|podman|vm] [--tpm] [--podman PATH] [--connection NAME] [--remote]
     [--then upgrade=IMAGE|rollback]...   (install mode: the VM's own bootc switch/rollback, a reboot, --exec again)
   bootc-lab boot IMAGE --backend libvirt [--name NAME] [--connect URI] [--detach] [same options as boot]

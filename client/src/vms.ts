@@ -115,6 +115,8 @@ interface Running {
 export interface BootOptions {
   /** Machine state to boot with; by default the Containerfile's own (`bootcLab.vm.machineState`). */
   machineDir?: string;
+  /** Boot the previous deployment's image as a new deployment (bootc switch), not a rollback. */
+  redeploy?: boolean;
   /** Set when this boot moves a machine to another image. */
   upgrade?: Omit<UpgradeRecord, 'to' | 'machineDir'>;
 }
@@ -283,8 +285,10 @@ export class VmManager implements vscode.Disposable {
     const diff = booted ? await upgradeDiff(booted, to, file, this.log) : undefined;
     const before = r?.record as unknown as Record<string, unknown> | undefined;
     if (r) await this.stop(r.vm.id);
+    // An upgrade is bootc switch: even to the image of the rollback deployment, a new deployment.
     return this.boot(image, file, {
       machineDir,
+      redeploy: true,
       upgrade: booted ? { action: 'upgrade', from: { image: booted.image, imageId: booted.imageId }, before, diff } : undefined,
     });
   }
@@ -347,6 +351,7 @@ export class VmManager implements vscode.Disposable {
       qemuPath: cfg.qemuPath,
       cloudInit,
       machineDir,
+      redeploy: opts.redeploy,
       stateDir: vscode.Uri.joinPath(this.storage, 'vms', runId).fsPath,
       log: (l) => this.log.info(l),
     });

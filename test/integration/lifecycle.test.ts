@@ -65,7 +65,7 @@ describe('machine lifecycle: v1, upgrade to v2, roll back to v1, one state (TCG 
   let id2 = '';
   let id3 = '';
 
-  function boot(image: string, exec: string): { rec: BootJson; files: Record<string, string> } {
+  function boot(image: string, exec: string, extra: string[] = []): { rec: BootJson; files: Record<string, string> } {
     const r = spawnSync(
       process.execPath,
       [
@@ -83,6 +83,7 @@ describe('machine lifecycle: v1, upgrade to v2, roll back to v1, one state (TCG 
         '--memory',
         '1024',
         '--json',
+        ...extra,
       ],
       { encoding: 'utf8', timeout: 1_800_000 },
     );
@@ -183,12 +184,27 @@ describe('machine lifecycle: v1, upgrade to v2, roll back to v1, one state (TCG 
     );
   });
 
+  it('v2 again with --redeploy is bootc switch, not rollback: a new v2 deployment merged from the booted /etc', () => {
+    const { rec, files } = boot(V2, show(CHECKED), ['--redeploy']);
+    assert.equal(rec.machine?.planned, 'upgrade');
+    assert.equal(rec.machine?.kind, 'upgrade');
+    assert.equal(rec.machine?.from, id1);
+    assert.equal(files['/etc/life/edited.conf'], 'local');
+    assert.equal(files['/etc/life/unedited.conf'], 'unedited v2');
+    assert.equal(files['/etc/life/v2-only.conf'], 'v2 only');
+    assert.equal(files['/etc/life/deleted.conf'], 'ABSENT');
+    assert.equal(files['/etc/life/written-in-v2.conf'], 'ABSENT', "the old v2 deployment's /etc is not reused");
+    assert.equal(files['/var/lib/life/machine-v2'], 'v2-data');
+    const s = readMachineState(state);
+    assert.deepEqual([s.booted?.imageId, s.previous?.imageId], [id2, id1]);
+  });
+
   it('an upgrade to an image with a dracut initramfs: the credentials systemd imported in the initrd reach the machine', () => {
     // systemd in the initrd takes the SSH key (an SMBIOS credential) and switches root into the shim, not
     // into systemd: without the shim handing the credentials directory on, SSH never accepts the key.
     const { rec, files } = boot(V3, `${show(CHECKED)}; ls /run/credentials/@system`);
     assert.equal(rec.machine?.kind, 'upgrade');
-    assert.equal(rec.machine?.from, id1);
+    assert.equal(rec.machine?.from, id2);
     assert.match(rec.exec?.stdout ?? '', /^tmpfiles\.extra$/m, 'the credential came through the initrd');
     assert.equal(files['/etc/life/edited.conf'], 'local');
     assert.equal(files['/etc/life/v2-only.conf'], 'v2 only');

@@ -54,6 +54,17 @@ describe('machine state bookkeeping', () => {
     );
   });
 
+  it('with redeploy, the previous image is a bootc switch (a new deployment), not a rollback', () => {
+    let s = boot(boot(emptyState(), A), B);
+    assert.equal(bootKind(s, A), 'rollback');
+    assert.equal(bootKind(s, A, true), 'upgrade');
+    assert.equal(bootKind(s, B, true), 'reboot');
+    assert.equal(bootKind(s, C, true), 'upgrade');
+    s = applyBoot(s, bootKind(s, A, true), 'img:a', A, new Date('2026-11-30T13:00:00Z'));
+    assert.deepEqual([s.booted?.imageId, s.previous?.imageId], [A, B]);
+    assert.notEqual(s.booted?.deployedAt, s.history[0]?.at, 'a new deployment, not the one made at first boot');
+  });
+
   it('reads and writes deployments.json, and rejects an unknown version', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-test-life-unit-'));
     try {
@@ -88,6 +99,9 @@ describe('machine state bookkeeping', () => {
 
   it('boots a machine read-only through the shim, with the state disk second', () => {
     assert.match(quickAppend([], true), /^root=\/dev\/vda ro init=\/\.bootc-lab\/init /);
+    assert.doesNotMatch(quickAppend([], true), /redeploy/);
+    assert.match(quickAppend([], true, true), /^root=\/dev\/vda ro init=\/\.bootc-lab\/init bootc_lab\.redeploy /);
+    assert.doesNotMatch(quickAppend([], false, true), /redeploy/);
     assert.match(quickAppend([]), /^root=\/dev\/vda rw /);
     const args = qemuCommand({
       memoryMb: 1024,
@@ -126,6 +140,27 @@ describe('the machine shim', () => {
     const cs = Number(up.stdout.trim());
     const real = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100;
     assert.ok(Math.abs(cs - real) < 200, `now_cs ${up.stdout} ${up.stderr} vs /proc/uptime ${real}`);
+  });
+
+  it('decides the boot kind as the host does, and redeploys the rollback image when the command line asks', () => {
+    const fn = /^boot_kind\(\) \{[\s\S]*?^\}/m.exec(MACHINE_SHIM)?.[0];
+    assert.ok(fn, 'boot_kind is in the shim');
+    const t = fs.mkdtempSync(path.join(os.tmpdir(), 'bootc-lab-test-life-kind '));
+    try {
+      fs.mkdirSync(path.join(t, 'deploy', A), { recursive: true });
+      const kind = (id: string, booted: string, cmdline: string): string =>
+        spawnSync('sh', ['-c', `${fn}\nboot_kind "$@"`, 'sh', t, id, booted, cmdline], { encoding: 'utf8' }).stdout.trim();
+      const line = 'root=/dev/vda ro init=/.bootc-lab/init';
+      assert.equal(kind(A, '', line), 'first-boot');
+      assert.equal(kind(A, A, line), 'reboot');
+      assert.equal(kind(B, A, line), 'upgrade');
+      assert.equal(kind(A, B, line), 'rollback');
+      assert.equal(kind(A, B, quickAppend([], true, true)), 'upgrade');
+      assert.equal(kind(A, B, `${line} bootc_lab.redeployed`), 'rollback', 'a whole word only');
+      assert.equal(kind(A, A, quickAppend([], true, true)), 'reboot');
+    } finally {
+      fs.rmSync(t, { recursive: true, force: true });
+    }
   });
 
   it('hands the credentials systemd imported in the initrd on to the real init, and only those', () => {

@@ -18,6 +18,8 @@
  */
 export const SHIM_PATH = '/.bootc-lab/init';
 export const SHIM_IMAGE_ID_PATH = '/.bootc-lab/image-id';
+/** On the kernel command line: boot the previous image as a new deployment (bootc switch), not a rollback. */
+export const REDEPLOY_ARG = 'bootc_lab.redeploy';
 /** The state disk's virtio serial: udev names it /dev/disk/by-id/virtio-<serial>. */
 export const STATE_DISK_SERIAL = 'bootc-lab-state';
 /** The console line the shim prints once it has set the mounts up (parsed by the host). */
@@ -107,6 +109,16 @@ real_init() {
   exit 1
 }
 
+# What booting image $2 is, given the state dir $1, the booted image $3 and the kernel command line $4
+# (the host adds bootc_lab.redeploy when it asks for bootc switch rather than bootc rollback).
+boot_kind() {
+  if [ -z "$3" ]; then echo first-boot
+  elif [ "$3" = "$2" ]; then echo reboot
+  elif [ -d "$1/deploy/$2" ] && case " $4 " in *" bootc_lab.redeploy "*) false ;; *) true ;; esac; then echo rollback
+  else echo upgrade
+  fi
+}
+
 # Uptime in centiseconds, without a fork (read is a builtin): the boot record shows the shim's cost.
 now_cs() {
   read -r up _ </proc/uptime
@@ -123,11 +135,10 @@ setup() {
   id=$(cat /.bootc-lab/image-id) || { err="no image ID on the root disk"; return 1; }
   booted=$(cat "$S/booted" 2>/dev/null) || booted=
   previous=$(cat "$S/previous" 2>/dev/null) || previous=
-  if [ -z "$booted" ]; then kind=first-boot
-  elif [ "$booted" = "$id" ]; then kind=reboot
-  elif [ -d "$S/deploy/$id" ]; then kind=rollback
-  else kind=upgrade
-  fi
+  read -r cmdline </proc/cmdline || cmdline=
+  kind=$(boot_kind "$S" "$id" "$booted" "$cmdline")
+  # bootc switch to the rollback deployment's image deploys it anew from the booted /etc.
+  [ "$kind" != upgrade ] || rm -rf "$S/deploy/$id"
 
   if [ ! -d "$S/var" ]; then
     # bootc copies the image's /var only at install: from then on it belongs to the machine.

@@ -54,11 +54,15 @@ export function writeMachineState(dir: string, s: MachineState): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
-/** What booting `imageId` with this state is: the same decision the shim makes in the guest. */
-export function bootKind(s: MachineState, imageId: string): BootKind {
+/**
+ * What booting `imageId` with this state is: the same decision the shim makes in the guest. The
+ * previous image is a rollback (`bootc rollback`: its deployment as it was left) unless `redeploy`
+ * asks for what `bootc switch` to that image does: a new deployment, `/etc` merged from the booted one.
+ */
+export function bootKind(s: MachineState, imageId: string, redeploy = false): BootKind {
   if (!s.booted) return 'first-boot';
   if (s.booted.imageId === imageId) return 'reboot';
-  if (s.previous?.imageId === imageId) return 'rollback';
+  if (s.previous?.imageId === imageId && !redeploy) return 'rollback';
   return 'upgrade';
 }
 

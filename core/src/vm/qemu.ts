@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandSpec } from '../process/run';
 import { tpmQemuArgs } from './tpm';
-import { SHIM_PATH, STATE_DISK_SERIAL } from './machine-shim';
+import { REDEPLOY_ARG, SHIM_PATH, STATE_DISK_SERIAL } from './machine-shim';
 
 /** Everything that decides a QEMU command line; built by pure functions so it can be unit-tested. */
 export interface QemuOptions {
@@ -123,9 +123,12 @@ export function qemuCommand(o: QemuOptions): CommandSpec {
   return { command: o.qemuPath ?? 'qemu-system-x86_64', args };
 }
 
-/** The kernel command line for a quick boot of an ext4 root disk; a machine boots read-only through the shim. */
-export function quickAppend(extra: string[] = [], machine = false): string {
-  const root = machine ? ['ro', `init=${SHIM_PATH}`] : ['rw'];
+/**
+ * The kernel command line for a quick boot of an ext4 root disk; a machine boots read-only through the
+ * shim, and `redeploy` tells the shim to deploy the rollback deployment's image anew (machine-shim.ts).
+ */
+export function quickAppend(extra: string[] = [], machine = false, redeploy = false): string {
+  const root = machine ? ['ro', `init=${SHIM_PATH}`, ...(redeploy ? [REDEPLOY_ARG] : [])] : ['rw'];
   return ['root=/dev/vda', ...root, 'console=ttyS0,115200', 'panic=-1', 'systemd.journald.forward_to_console=0', ...extra].join(' ');
 }
 

@@ -51,6 +51,11 @@ export interface VmOptions extends PodmanTarget {
    * Unset: a throwaway boot.
    */
   machineDir?: string;
+  /**
+   * With a machine state: booting the previous deployment's image is what `bootc switch` to it does (a
+   * new deployment, `/etc` merged from the booted one), not a `bootc rollback`. The Upgrade command's choice.
+   */
+  redeploy?: boolean;
   kernelArgs?: string[];
   qemuArgs?: string[];
   seedImage?: string;
@@ -240,7 +245,7 @@ export class Vm extends EventEmitter {
       const dir = path.resolve(this.o.machineDir);
       this.releaseMachine = (await openMachine(dir, { signal })).release;
       const deployments = readMachineState(dir);
-      this.machine = { dir, planned: bootKind(deployments, this.artifacts.imageId), deployments };
+      this.machine = { dir, planned: bootKind(deployments, this.artifacts.imageId, this.o.redeploy), deployments };
       this.o.log?.(`Machine state ${dir}: ${this.machine.planned} to ${this.artifacts.imageId.slice(0, 12)}`);
     }
     const key = await makeSshKey(path.join(this.stateDir, 'ssh'), { signal });
@@ -260,7 +265,7 @@ export class Vm extends EventEmitter {
             kernel: this.artifacts.kernel,
             initrd: this.artifacts.initrd,
             rootDisk: this.artifacts.rootDisk,
-            append: quickAppend(this.o.kernelArgs, !!this.machine),
+            append: quickAppend(this.o.kernelArgs, !!this.machine, this.machine?.planned === 'upgrade' && !!this.o.redeploy),
             stateDisk: this.machine ? path.join(this.machine.dir, STATE_DISK) : undefined,
           }
         : undefined,
