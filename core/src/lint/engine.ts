@@ -1,6 +1,6 @@
 import { forgetLastParse } from '../model/ast';
 import { buildModel, rootStage, type CachedAnalysis, type ContainerfileModel } from '../model/containerfile';
-import { initShellParser } from '../shell/parser';
+import { initShellParser, ShellParserNotReady } from '../shell/parser';
 import { DEFAULT_CONFIG, type LintConfig } from './config';
 import type { BuildContext, Finding, Rule, RuleMeta } from './rule';
 import { isSuppressed, readSuppressions } from './suppress';
@@ -60,7 +60,6 @@ export const ENGINE_RULES: RuleMeta[] = [
 ];
 
 export async function lintText(text: string, uri: string, opts: LintOptions = {}): Promise<LintResult> {
-  await initShellParser();
   if (text.length > MAX_LINT_CHARS) {
     const model = buildModel('', uri);
     const finding: Finding = {
@@ -72,7 +71,15 @@ export async function lintText(text: string, uri: string, opts: LintOptions = {}
     };
     return { model: { ...model, text }, findings: [finding], bootc: false };
   }
-  const model = buildModel(text, uri, opts.previous);
+  let model: ContainerfileModel;
+  try {
+    model = buildModel(text, uri, opts.previous);
+  } catch (e) {
+    // Loading tree-sitter costs a short-lived CLI more than most files' whole lint: only when needed.
+    if (!(e instanceof ShellParserNotReady)) throw e;
+    await initShellParser();
+    model = buildModel(text, uri, opts.previous);
+  }
   const syntax = opts.syntax ? await opts.syntax.catch(() => undefined) : undefined;
   return lintModel(model, opts, syntax);
 }

@@ -54,12 +54,22 @@ export function initShellParser(opts: { lowMemory?: boolean } = {}): Promise<Par
 let parsed = 0;
 
 /**
+ * Thrown when a script needs tree-sitter before it is loaded: the CLI lints without loading it (most
+ * files are plain command lists, see simple.ts) and loads it only when this says it must.
+ */
+export class ShellParserNotReady extends Error {
+  constructor() {
+    super('initShellParser() must complete before parsing shell text');
+  }
+}
+
+/**
  * Parses shell text. Trees live in WebAssembly memory, which never shrinks, so callers copy what
  * they need into JS objects and delete the tree at once (`extractCommands` caches that copy by
  * text, so an edit elsewhere in the Containerfile re-parses only the RUN that changed).
  */
 export function parseShell(text: string): Tree | undefined {
-  if (!parser) throw new Error('initShellParser() must complete before parsing shell text');
+  if (!parser) throw new ShellParserNotReady();
   // tree-sitter's error recovery is superlinear on some garbage (thousands of unclosed `(` in a RUN
   // took minutes): give one script a time budget and treat it as unparsable past that.
   const deadline = performance.now() + PARSE_BUDGET_MS;
@@ -77,6 +87,11 @@ const PARSE_BUDGET_MS = 1000;
 /** One script read (by tree-sitter or by shell/simple.ts): extractCommands counts its cache misses. */
 export function countParse(): void {
   parsed++;
+}
+
+/** For tests: whether tree-sitter has been loaded in this process. */
+export function shellParserLoaded(): boolean {
+  return parser !== undefined;
 }
 
 /** For tests: how many shell texts were parsed so far. */
