@@ -151,6 +151,15 @@ describe('boot states from recorded consoles', () => {
     assert.match(t.failure ?? '', /Gave up waiting for root|does not exist/);
     assert.ok(!t.events.some((e) => e.state === 'login'));
   });
+  it('reports a systemd that froze as PID 1 instead of waiting for SSH', () => {
+    // Seen under TCG on a loaded machine, in the initrd of a Debian sid image (systemd 262).
+    const t = new BootStateTracker(() => 1);
+    t.feed('[  349.352597] systemd[1]: Running in initrd.\r\n');
+    t.feed('[  519.415439] systemd[1]: Failed to fork off sandboxing environment for executing generators: Protocol error\r\n');
+    t.feed('[\x1b[0;1;31m!!!!!!\x1b[0m] Failed to start up manager.\r\n[  522.334362] systemd[1]: Freezing execution.\r\n');
+    assert.equal(t.state, 'failed');
+    assert.match(t.failure ?? '', /Failed to start up manager/);
+  });
   it('spots a login prompt without a trailing newline', () => {
     const t = new BootStateTracker(() => 1);
     t.feed('[  OK  ] Reached target multi-user.target\n\nDebian GNU/Linux 12 vm ttyS0\n\nvm login: ');

@@ -31,8 +31,10 @@ const MARKERS: { state: BootState; re: RegExp }[] = [
   { state: 'login', re: /\blogin: ?$|login:\s*$/ },
 ];
 
+// systemd as PID 1 freezes on a fatal error ("Failed to start up manager.", then "Freezing execution."):
+// the machine never gets further, so waiting for SSH would only run into the timeout.
 const FAILURES =
-  /Kernel panic - not syncing|VFS: Unable to mount root fs|Failed to switch root|ALERT! .* does not exist|Gave up waiting for root|You are in emergency mode|Cannot open access to console, the root account is locked|end Kernel panic/;
+  /Kernel panic - not syncing|VFS: Unable to mount root fs|Failed to switch root|ALERT! .* does not exist|Gave up waiting for root|You are in emergency mode|Cannot open access to console, the root account is locked|end Kernel panic|systemd\[1\]: Freezing execution|Failed to start up manager/;
 
 /** Follows the serial log and reports each phase once, with its time. */
 export class BootStateTracker {
