@@ -288,10 +288,13 @@ export function simpleCommands(text: string): SimpleCommand[] | undefined {
   try {
     statements.forEach((st, si) => {
       const stSwallowed = !(si === statements.length - 1 || errexit);
+      // orAfter[n]: an `||` follows operand n somewhere in the chain (one pass, as walkList does).
+      const orAfter: boolean[] = [];
+      for (let n = st.ops.length, seen = false; n >= 0; n--) orAfter[n] = seen ||= st.ops[n] === '||';
       st.pipes.forEach((pipe, n) => {
         // tree-sitter-bash nests `a | b | c && d` as `a | (b | c && d)`: its reading, not ours to copy.
         if (pipe.length > 2 && n < st.pipes.length - 1) reject();
-        const swallowed = stSwallowed || st.ops.slice(n).includes('||');
+        const swallowed = stSwallowed || (orAfter[n] ?? false);
         const orBefore = n > 0 && st.ops[n - 1] === '||';
         const first = st.pipes[0]?.[0];
         const prev = st.pipes[n - 1];
