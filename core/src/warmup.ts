@@ -57,6 +57,10 @@ function longFile(lines: number): string[] {
     (n: number) => `RUN dnf -y install pkg-${n} && dnf clean all`,
     (n: number) => `RUN dnf -y install tool-${n} \\\n      extra-${n} \\\n    && dnf clean all && rm -rf /var/cache/dnf`,
     (n: number) => `COPY <<EOF /usr/lib/sysusers.d/svc-${n}.conf\nu svc${n} - "Service ${n}" /var/lib/svc${n} -\nEOF`,
+    // Lines most rules find something in: every finding's diagnostic, fix and message paths get hot.
+    (n: number) => `RUN dnf -y install app-${n} \\\n      tool-${n}`,
+    (n: number) => `RUN mkdir -p /var/lib/app-${n}/data && useradd --system -d /var/lib/app-${n} app${n}`,
+    (n: number) => `ENV APP_${n}_MODE=production \\\n    PATH=/usr/local/app-${n}/bin:$PATH`,
   ];
   for (let n = 0; out.length < lines - 1; n++) out.push(...(kinds[n % kinds.length]?.(n) ?? '').split('\n'));
   out.push('RUN bootc container lint');

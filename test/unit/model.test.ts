@@ -183,6 +183,22 @@ describe('incremental analysis', () => {
   });
 });
 
+describe('incremental analysis and variables', () => {
+  it('reuses a RUN that names a variable until that variable changes, not when another one does', () => {
+    const file = (other: string, cache: string): string =>
+      `FROM quay.io/fedora/fedora-bootc:42\nENV OTHER=${other}\nARG CACHE=${cache}\n` +
+      'RUN --mount=type=cache,target=$CACHE dnf -y install httpd && echo "$OTHER_NOT_SET"\n';
+    const first = buildModel(file('a', '/var/cache/dnf'));
+    const same = buildModel(file('b', '/var/cache/dnf'), 'untitled:x', first.analysisCache);
+    // A reused analysis hands over the very arrays of the previous one.
+    assert.equal(same.instructions.at(-1)?.commands, first.instructions.at(-1)?.commands, 'an unrelated variable keeps the analysis');
+    assert.equal(same.instructions.at(-1)?.mounts[0]?.target, '/var/cache/dnf');
+    const moved = buildModel(file('b', '/var/cache/other'), 'untitled:x', same.analysisCache);
+    assert.notEqual(moved.instructions.at(-1)?.commands, same.instructions.at(-1)?.commands);
+    assert.equal(moved.instructions.at(-1)?.mounts[0]?.target, '/var/cache/other', 'the RUN follows the variable it names');
+  });
+});
+
 describe('paths and images', () => {
   it('normalises and globs paths', () => {
     assert.equal(resolvePath('x/../y/', '/usr/lib'), '/usr/lib/y');
