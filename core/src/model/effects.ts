@@ -173,14 +173,41 @@ export function printedText(cmd: DocCommand): string | undefined {
 const DEVICE_LIKE = /^\/dev\/(null|stdout|stderr|tty|fd\/|zero|full|console)/;
 
 /** Paths a command writes or removes, resolved against the working directory. */
+/** The commands whose arguments name files they write or remove (the cases below). */
+const WRITERS = new Set([
+  'tee',
+  'mkdir',
+  'touch',
+  'cp',
+  'mv',
+  'ln',
+  'install',
+  'sed',
+  'rm',
+  'rmdir',
+  'unlink',
+  'curl',
+  'wget',
+  'tar',
+  'dracut',
+  'grub2-mkconfig',
+  'grub-mkconfig',
+  'unzip',
+  'git',
+  'make',
+]);
+
 export function fileEffects(cmd: DocCommand, cwd: string): (WriteEffect | RemoveEffect)[] {
   const out: (WriteEffect | RemoveEffect)[] = [];
   const write = (w: DocWord, via: WriteVia, extra: Partial<WriteEffect> = {}): void => {
     if (!w.value || DEVICE_LIKE.test(w.value)) return;
     out.push({ kind: 'write', path: resolvePath(w.value, cwd), range: w.range, via, order: cmd.order, ...extra });
   };
-  const printed = printedText(cmd);
-  const heredocTargets = new Set(cmd.heredocs.map((h) => h.target && `${h.target.range.start.line}:${h.target.range.start.character}`));
+  // Only redirects need what was printed and where heredocs go; most commands have neither.
+  const printed = cmd.redirects.length ? printedText(cmd) : undefined;
+  const heredocTargets = new Set(
+    cmd.redirects.length ? cmd.heredocs.map((h) => h.target && `${h.target.range.start.line}:${h.target.range.start.character}`) : [],
+  );
   for (const r of cmd.redirects) {
     if (r.target && heredocTargets.has(`${r.target.range.start.line}:${r.target.range.start.character}`)) continue;
     if (r.target && /^(>|>>|&>|&>>|>\||[0-9]>|[0-9]>>)$/.test(r.op) && !/^&?\d+$/.test(r.target.value))
@@ -189,6 +216,8 @@ export function fileEffects(cmd: DocCommand, cwd: string): (WriteEffect | Remove
   for (const h of cmd.heredocs) {
     if (h.target) write(h.target, 'heredoc', { content: h.text, contentRange: h.range });
   }
+  // A new case below needs its name in WRITERS.
+  if (!WRITERS.has(cmd.name)) return out;
   const { pos, opts } = positionals(cmd.args, OPTS_WITH_VALUE[cmd.name] ?? []);
   switch (cmd.name) {
     case 'tee':

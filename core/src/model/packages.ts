@@ -53,8 +53,26 @@ function subcommand(pos: DocWord[]): { sub: string; rest: DocWord[] } {
 }
 
 /** Reads a package-manager invocation: which family, what it does, which packages. */
+const MANAGERS = new Set([
+  'dnf',
+  'dnf5',
+  'yum',
+  'tdnf',
+  'microdnf',
+  'rpm',
+  'apt',
+  'apt-get',
+  'aptitude',
+  'dpkg',
+  'zypper',
+  'pacman',
+  'apk',
+]);
+
 export function packageEffect(cmd: DocCommand): PackageEffect | undefined {
   const name = cmd.name;
+  // Most commands are not package managers: skip reading their options.
+  if (!MANAGERS.has(name)) return undefined;
   const { pos, opts } = positionals(cmd.args, VALUE_OPTS[name] ?? []);
   const base = { kind: 'package' as const, manager: name, range: cmd.range, order: cmd.order, command: cmd, noCache: false };
   const optKeys = [...opts.keys()];
