@@ -76,7 +76,12 @@ async function cliBatch(files: string[], t: Tally): Promise<void> {
   try {
     found = JSON.parse(res.stdout) as JsonFinding[];
   } catch {
-    t.crashes.push(`${files.join(' ')}: output is not JSON`);
+    if (files.length > 1) {
+      t.ms -= performance.now() - t0;
+      for (const f of files) await cliBatch([f], t);
+      return;
+    }
+    t.crashes.push(`${files[0] ?? ''}: output is not JSON`);
     return;
   }
   t.docs += files.length;

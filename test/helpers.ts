@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as posix from 'node:path/posix';
 import type { TextEdit } from 'vscode-languageserver-types';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { lintText, mergeConfig, type Finding, type LintConfig } from '../core/src';
@@ -10,9 +11,24 @@ export async function lint(
   opts: { config?: Partial<LintConfig>; context?: Record<string, string> } = {},
 ): Promise<Finding[]> {
   const config = mergeConfig({ detect: 'always', syntax: false }, opts.config ?? {});
-  const ctx: BuildContext | undefined = opts.context ? { dir: '/ctx', read: (p) => opts.context?.[p.replace(/^\.\//, '')] } : undefined;
+  const ctx: BuildContext | undefined = opts.context ? mapContext(opts.context) : undefined;
   const r = await lintText(code, 'file:///ctx/Containerfile', { config, buildContext: ctx });
   return r.findings;
+}
+
+/** A build context held in a map of relative file paths to their text; directories are implied by the paths. */
+export function mapContext(files: Record<string, string>): BuildContext {
+  const norm = (p: string): string => posix.normalize(p).replace(/^\.\/?|\/$/g, '');
+  return {
+    dir: '/ctx',
+    read: (p) => files[norm(p)],
+    list: (d) => {
+      const dir = norm(d);
+      const inside = Object.keys(files).filter((k) => dir === '' || k.startsWith(`${dir}/`));
+      if (inside.length === 0) return undefined;
+      return inside.map((k) => k.slice(dir === '' ? 0 : dir.length + 1)).filter((k) => !k.includes('/'));
+    },
+  };
 }
 
 export function fmtRange(f: { range: Finding['range'] }): string {

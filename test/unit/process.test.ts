@@ -25,3 +25,11 @@ describe('run: cancellation', () => {
     await assert.rejects(run({ command: 'true', args: [] }, { signal: ac.signal }), CancelledError);
   });
 });
+
+describe('run: output past the limit', () => {
+  it('fails with a clear message instead of returning cut-off output', async () => {
+    // 65 MB in 1 MB writes: more than run keeps.
+    const script = 'const b = Buffer.alloc(1 << 20, 120); for (let i = 0; i < 65; i++) process.stdout.write(b);';
+    await assert.rejects(run({ command: process.execPath, args: ['-e', script] }), /printed more than 64 MB; its output was cut off/);
+  });
+});

@@ -31,6 +31,11 @@ const TABLES: Record<string, Table> = {
       `FROM docker.io/library/debian:bookworm AS build\nRUN mkdir -p /var/lib/x\n${FEDORA}RUN true`,
       `${FEDORA}RUN echo hi > /dev/null 2>&1`,
       `${DEBIAN}COPY <<EOF /usr/lib/tmpfiles.d/dpkg.conf\nL+ /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\nEOF\nRUN mv /var/lib/dpkg /usr/lib/sysimage/dpkg && ln -s ../../usr/lib/sysimage/dpkg /var/lib/dpkg`,
+      // The directory is declared by a tmpfiles.d file that a tree copied over / brings.
+      {
+        code: `${FEDORA}COPY system_files /\nRUN mkdir -p /var/lib/myapp`,
+        context: { 'system_files/usr/lib/tmpfiles.d/myapp.conf': 'd /var/lib/myapp 0750 root root -\n' },
+      },
     ],
     invalid: [
       { code: `${FEDORA}RUN mkdir -p «/var/lib/myapp»` },
@@ -458,6 +463,10 @@ const TABLES: Record<string, Table> = {
         code: `${DEBIAN}RUN apt-get install -y systemd\nRUN mv /var/lib/dpkg /usr/lib/sysimage/dpkg\nCOPY dpkg.conf /usr/lib/tmpfiles.d/`,
         context: { 'dpkg.conf': 'L+ /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\n' },
       },
+      {
+        code: `${DEBIAN}RUN apt-get install -y systemd\nRUN mv /var/lib/dpkg /usr/lib/sysimage/dpkg\nCOPY files/ /`,
+        context: { 'files/usr/lib/tmpfiles.d/dpkg.conf': 'L+ /var/lib/dpkg - - - - ../../usr/lib/sysimage/dpkg\n' },
+      },
       // Removing caches in /var is not removing the database.
       {
         code: `${DEBIAN}RUN apt-get install -y systemd && rm -rf /var/cache/apt/* /var/lib/apt/lists/*\nRUN mv /var/lib/dpkg /usr/lib/sysimage/dpkg\nCOPY dpkg.conf /usr/lib/tmpfiles.d/`,
@@ -540,6 +549,25 @@ const TABLES: Record<string, Table> = {
       `${DEBIAN}RUN ln -s /usr/share/opt /opt && ln -s /var/lib/x /usr/lib/x`,
       // A tmpfiles.d file we cannot read.
       `${DEBIAN}COPY tmp/ /usr/lib/tmpfiles.d/\nRUN ln -s var/home /home`,
+      // A tree copied over / that brings its tmpfiles.d file along, read from the build context.
+      {
+        code: `${DEBIAN}COPY files /\nRUN rm -rf /home /srv && ln -s var/home /home && ln -s var/srv /srv`,
+        context: {
+          'files/usr/lib/tmpfiles.d/links.conf': 'd /var/home 0755 root root -\nd /var/srv 0755 root root -\n',
+          'files/etc/motd': 'hi\n',
+        },
+      },
+      {
+        code: `${DEBIAN}COPY system_files/ /usr/\nRUN ln -s var/home /home`,
+        context: { 'system_files/lib/tmpfiles.d/home.conf': 'd /var/home 0755 root root -\n' },
+      },
+      // The JSON form, for a name with a space.
+      {
+        code: `${DEBIAN}COPY ["home links.conf", "/usr/lib/tmpfiles.d/"]\nRUN ln -s var/home /home`,
+        context: { 'home links.conf': 'd /var/home 0755 root root -\n' },
+      },
+      // Such a tree we cannot look into (no build context here) may well declare them.
+      `${DEBIAN}COPY rootfs /\nRUN ln -s var/home /home`,
     ],
     invalid: [
       {
@@ -555,8 +583,29 @@ const TABLES: Record<string, Table> = {
         code: `${DEBIAN}COPY links.conf /usr/lib/tmpfiles.d/\nRUN ln -s var/roothome «/root» && ln -s var/opt «/opt»`,
         context: { 'links.conf': 'd /var/home 0755 root root -\nr /var/opt\n' },
       },
+      // With the target declared, the fix only corrects the link.
+      {
+        code: `${DEBIAN}COPY <<EOF /usr/lib/tmpfiles.d/l.conf\nd /var/usrlocal 0755 root root -\nEOF\nRUN ln -sT var/usrlocal «/usr/local»`,
+        fix: {
+          title: /^Link to \.\.\/var\/usrlocal$/,
+          output: `${DEBIAN}COPY <<EOF /usr/lib/tmpfiles.d/l.conf\nd /var/usrlocal 0755 root root -\nEOF\nRUN ln -sT ../var/usrlocal /usr/local`,
+        },
+      },
+      // Relative to the link's own directory, var/usrlocal from /usr is /usr/var/usrlocal: the link dangles.
+      {
+        code: `${DEBIAN}RUN rm -rf /usr/local && ln -s var/usrlocal «/usr/local»`,
+        fix: {
+          title: /Link to \.\.\/var\/usrlocal and add a tmpfiles\.d entry/,
+          output: `${DEBIAN}RUN rm -rf /usr/local && ln -s ../var/usrlocal /usr/local\nCOPY <<EOF /usr/lib/tmpfiles.d/bootc-usr-local.conf\nd /var/usrlocal 0755 root root -\nEOF`,
+        },
+      },
       // A Universal Blue base links /opt itself; re-linking it elsewhere is the file's own link.
       `${UBLUE}RUN rm /opt && ln -s var/lib/opt «/opt»`,
+      // The tree copied over / declares one link's target, not the other's; a plain file declares nothing.
+      {
+        code: `${DEBIAN}COPY files /\nCOPY motd /\nRUN ln -s var/home /home && ln -s var/srv «/srv»`,
+        context: { 'files/usr/lib/tmpfiles.d/home.conf': 'd /var/home 0755 root root -\n', motd: 'hi\n' } as Record<string, string>,
+      },
     ].map((c) => (typeof c === 'string' ? { code: c } : c)),
   },
   'pxe-live-module': {

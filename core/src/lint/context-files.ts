@@ -2,6 +2,7 @@ import * as posix from 'node:path/posix';
 import type { PlacedWrite } from './helpers';
 import type { BuildContext } from './rule';
 import type { DocWord } from '../model/effects';
+import { isUnder } from '../model/paths';
 
 /** One file that ends up at `path` in the image, with its text when we can know it. */
 export interface ImageFile {
@@ -33,4 +34,46 @@ export function filesOf(pw: PlacedWrite, ctx: BuildContext): ImageFile[] {
       return { path, heredoc: false, source: src, unknown: `${src.value} is not a readable file in the build context`, pw };
     return { path, content, heredoc: false, source: src, pw };
   });
+}
+
+/**
+ * The files a COPY or ADD of a whole directory tree (`COPY files /`, `COPY system_files/ /usr`)
+ * puts into `dir`, a directory below its destination: the build-context directory's entries at the
+ * same relative place, read from the context. A source we cannot look into gives one file of
+ * unknown content, so rules can stay quiet; a source that is a plain file puts nothing there.
+ * Copies from other stages are not expanded: the tree there is built, not in the context.
+ */
+export function overlayFiles(pw: PlacedWrite, ctx: BuildContext, dir: string): ImageFile[] {
+  const w = pw.write;
+  if ((w.via !== 'copy' && w.via !== 'add') || !w.sources || w.fromStage) return [];
+  if (w.path === dir || !isUnder(dir, w.path)) return [];
+  const rel = posix.relative(w.path, dir);
+  const out: ImageFile[] = [];
+  for (const src of w.sources) {
+    const why = unreadableTree(src, w.via, ctx);
+    if (why) {
+      out.push({ path: dir, heredoc: false, source: src, unknown: why, pw });
+      continue;
+    }
+    // A plain file lands beside the directory, not in it.
+    if (ctx.list?.(src.value) === undefined) continue;
+    const inner = posix.join(src.value, rel);
+    for (const name of ctx.list(inner) ?? []) {
+      const from = posix.join(inner, name);
+      const content = ctx.read(from);
+      const file: ImageFile = { path: posix.join(dir, name), content, heredoc: false, source: src, pw };
+      if (content === undefined) file.unknown = `${from} is not readable in the build context`;
+      out.push(file);
+    }
+  }
+  return out;
+}
+
+/** Why the tree a COPY/ADD source brings cannot be read, or undefined when it can (or it is a plain file). */
+function unreadableTree(src: DocWord, via: string, ctx: BuildContext): string | undefined {
+  if (src.dynamic || /[*?[]/.test(src.value)) return `${src.value} is a pattern`;
+  if (via === 'add' && /^[a-z]+:\/\/|\.(tar|tgz|txz|tbz2?)(\.\w+)?$/i.test(src.value)) return `${src.value} is unpacked by ADD`;
+  if (!ctx.dir || !ctx.list) return 'the build context is not known (save the Containerfile to a folder)';
+  if (ctx.list(src.value) === undefined && ctx.read(src.value) === undefined) return `${src.value} is not readable in the build context`;
+  return undefined;
 }

@@ -46,6 +46,11 @@ export interface BuildContext {
   dir?: string;
   /** Returns file text, `undefined` when missing or unreadable; never throws. */
   read: (relativePath: string) => string | undefined;
+  /**
+   * The names of the files in a directory of the context, `undefined` when it is not a readable
+   * directory; never throws. Absent when the context cannot be listed.
+   */
+  list?: (relativeDir: string) => string[] | undefined;
 }
 
 export interface RuleContext {

@@ -1,4 +1,4 @@
-import { filesOf } from './context-files';
+import { filesOf, overlayFiles } from './context-files';
 import { shippedWrites, type PlacedWrite } from './helpers';
 import type { BuildContext } from './rule';
 import type { ContainerfileModel } from '../model/containerfile';
@@ -17,15 +17,18 @@ export interface TmpfilesEntry {
 export const TMPFILES_DIRS = ['/usr/lib/tmpfiles.d', '/etc/tmpfiles.d'];
 
 /**
- * tmpfiles.d lines written by the Containerfile (heredocs, printed text, COPY from the build context).
+ * tmpfiles.d lines written by the Containerfile (heredocs, printed text, COPY from the build context,
+ * including directory trees copied over / such as `COPY files /`).
  * `unknown` lists writes into a tmpfiles.d directory whose text cannot be read, so rules can stay quiet.
  */
 export function tmpfilesEntries(model: ContainerfileModel, ctx: BuildContext): { entries: TmpfilesEntry[]; unknown: PlacedWrite[] } {
   const entries: TmpfilesEntry[] = [];
   const unknown: PlacedWrite[] = [];
   for (const pw of shippedWrites(model)) {
-    if (!TMPFILES_DIRS.some((d) => isUnder(pw.write.path, d))) continue;
-    for (const f of filesOf(pw, ctx)) {
+    const files = TMPFILES_DIRS.some((d) => isUnder(pw.write.path, d))
+      ? filesOf(pw, ctx)
+      : TMPFILES_DIRS.flatMap((d) => overlayFiles(pw, ctx, d));
+    for (const f of files) {
       if (f.content === undefined) {
         unknown.push(pw);
         continue;

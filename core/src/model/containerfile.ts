@@ -319,12 +319,35 @@ function cwdOf(cwds: Map<string, string>, scope: string, workdir: string): strin
   }
 }
 
+/**
+ * The words of the JSON form (`COPY ["a b", "/dest/"]`, for paths with spaces), unquoted, with the
+ * ranges of their text; undefined for the plain form. Whitespace-split arguments would cut a path
+ * with a space in two and keep the quotes and brackets (`/"]` as a destination).
+ */
+function jsonArguments(doc: TextDocument, ins: Copy | Add): { getValue: () => string; getRange: () => Range }[] | undefined {
+  if (!ins.getClosingBracket()) return undefined;
+  return ins.getJSONStrings().map((j) => {
+    // The text between the quotes, read from the document: dockerfile-ast's value drops spaces.
+    const range = j.getJSONRange();
+    const raw = doc.getText(range);
+    let value = raw;
+    try {
+      value = JSON.parse(`"${raw}"`) as string;
+    } catch {
+      // An escape JSON does not know: keep the text as written.
+    }
+    return { getValue: () => value, getRange: () => range };
+  });
+}
+
 function analyseCopy(model: ContainerfileModel, info: InstructionInfo, vars: ReadonlyMap<string, string>): void {
   const ins = info.ins as Copy | Add;
   const heredocs = info.heredocs;
   // dockerfile-ast tokenises heredoc bodies as arguments: keep only those on the instruction's own lines.
   const firstBody = heredocs.map((h) => h.getContentRange()).find((r) => r !== null);
-  const args = ins.getArguments().filter((a) => !firstBody || model.doc.offsetAt(a.getRange().start) < model.doc.offsetAt(firstBody.start));
+  const args =
+    jsonArguments(model.doc, ins) ??
+    ins.getArguments().filter((a) => !firstBody || model.doc.offsetAt(a.getRange().start) < model.doc.offsetAt(firstBody.start));
   const dest = args[args.length - 1];
   if (!dest || args.length < 2) return;
   const rawFrom = flag(ins, 'from')?.getValue() ?? undefined;

@@ -27,6 +27,8 @@ export interface RunResult {
 }
 
 const TAIL_LINES = 20;
+/** What `run` keeps of a program's stdout or stderr. */
+const MAX_OUTPUT = 64 * 1024 * 1024;
 
 export function tail(text: string, lines = TAIL_LINES): string {
   const all = text.replace(/\s+$/, '').split('\n');
@@ -149,7 +151,7 @@ export async function run(spec: CommandSpec, opts: RunOptions = {}): Promise<Run
       cleanup: true,
       stripFinalNewline: false,
       encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
+      maxBuffer: MAX_OUTPUT,
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(spec.command);
@@ -183,6 +185,11 @@ export async function run(spec: CommandSpec, opts: RunOptions = {}): Promise<Run
     const stderr = String(r.stderr ?? '');
     if (cancelled) throw new CancelledError();
     if (timedOut) throw new TimeoutError(spec, opts.timeoutMs ?? 0, stderr);
+    // execa stops reading at the limit and kills the program: its output is cut, never a result.
+    if ((r as { isMaxBuffer?: boolean }).isMaxBuffer)
+      throw new Error(
+        `${describe(spec)} printed more than ${MAX_OUTPUT >> 20} MB; its output was cut off${stderr.trim() ? `:\n${tail(stderr)}` : ''}`,
+      );
     const exitCode = typeof r.exitCode === 'number' ? r.exitCode : 1;
     return { exitCode, stdout, stderr };
   } finally {

@@ -1,29 +1,7 @@
 import { addFileFixes, lasting, mountCovers, realPath, shippedWrites, varLinksAt } from '../lint/helpers';
 import { defineRule } from '../lint/rule';
-import { filesOf } from '../lint/context-files';
-import type { BuildContext } from '../lint/rule';
-import type { ContainerfileModel } from '../model/containerfile';
-import { isUnder, resolvePath } from '../model/paths';
-
-/** Lines of the tmpfiles.d files the image gets from this Containerfile: type letter and path. */
-function tmpfilesEntries(model: ContainerfileModel, ctx: BuildContext): { type: string; path: string }[] {
-  const out: { type: string; path: string }[] = [];
-  for (const pw of shippedWrites(model)) {
-    if (!isUnder(pw.write.path, '/usr/lib/tmpfiles.d') && !isUnder(pw.write.path, '/etc/tmpfiles.d')) continue;
-    for (const f of filesOf(pw, ctx)) {
-      for (const line of (f.content ?? '').split('\n')) {
-        const m = /^\s*([a-zA-Z])[+!~^=-]*\s+(\/\S+)/.exec(line);
-        if (m?.[1] && m[2]) out.push({ type: m[1], path: resolvePath(m[2]) });
-      }
-    }
-  }
-  return out;
-}
-
-/** Paths declared by tmpfiles.d files the image gets from this Containerfile. */
-export function tmpfilesPaths(model: ContainerfileModel, ctx: BuildContext): Set<string> {
-  return new Set(tmpfilesEntries(model, ctx).map((e) => e.path));
-}
+import { tmpfilesEntries } from '../lint/tmpfiles';
+import { isUnder } from '../model/paths';
 
 export default defineRule({
   meta: {
@@ -37,7 +15,7 @@ export default defineRule({
     good: 'FROM quay.io/fedora/fedora-bootc:42\nCOPY seed.db /usr/share/myapp/seed.db\nCOPY <<EOF /usr/lib/tmpfiles.d/myapp.conf\nd /var/lib/myapp 0755 root root -\nC /var/lib/myapp/seed.db - - - - /usr/share/myapp/seed.db\nEOF',
   },
   check({ model, report, buildContext }) {
-    const entries = tmpfilesEntries(model, buildContext);
+    const { entries } = tmpfilesEntries(model, buildContext);
     const declared = new Set(entries.map((e) => e.path));
     // An `L` line recreates the link on every boot, so a link the image also ships is not stale state.
     const tmpfilesLinks = new Set(entries.filter((e) => e.type === 'L').map((e) => e.path));
