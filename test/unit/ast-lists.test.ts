@@ -55,3 +55,19 @@ describe('dockerfile-ast instruction lists', () => {
     }
   });
 });
+
+describe('dockerfile-ast: variables in very long arguments', () => {
+  it('reads ${…} in a normal argument and gives up past the bound instead of rescanning quadratically', async () => {
+    const { MAX_VARIABLE_SCAN } = await import('../../core/src/model/ast');
+    const names = (text: string): string[] =>
+      parseDockerfile(text)
+        .getInstructions()
+        .flatMap((i) => i.getVariables().map((v) => v.getName()));
+    assert.deepEqual(names('FROM scratch\nRUN echo ${A} \\ \\ x\n'), ['A']);
+    // 12 s in dockerfile-utils' variable check before the bound (a line the fuzz run made).
+    const quadratic = `FROM scratch\nRUN echo \${A ${'\\ '.repeat(MAX_VARIABLE_SCAN)}}\n`;
+    assert.deepEqual(names(quadratic), []);
+    // Past the bound even a plain reference is not read: the guard is on length, not on shape.
+    assert.deepEqual(names(`FROM scratch\nRUN echo \${A}${'x'.repeat(MAX_VARIABLE_SCAN)}\n`), []);
+  });
+});
