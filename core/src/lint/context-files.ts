@@ -26,7 +26,7 @@ export function filesOf(pw: PlacedWrite, ctx: BuildContext): ImageFile[] {
   return w.sources.map((src) => {
     const path = w.intoDirectory ? posix.join(w.path, posix.basename(src.value)) : w.path;
     if (w.fromStage) return { path, heredoc: false, source: src, unknown: `copied from ${w.fromStage}`, pw };
-    if (src.dynamic || /[*?[]/.test(src.value)) return { path, heredoc: false, source: src, unknown: `${src.value} is a pattern`, pw };
+    if (isPattern(src)) return { path, heredoc: false, source: src, unknown: `${src.value} is a pattern`, pw };
     if (!ctx.dir)
       return { path, heredoc: false, source: src, unknown: 'the build context is not known (save the Containerfile to a folder)', pw };
     const content = ctx.read(src.value);
@@ -36,44 +36,53 @@ export function filesOf(pw: PlacedWrite, ctx: BuildContext): ImageFile[] {
   });
 }
 
+/** A source word that names no single path: a variable or a glob. */
+function isPattern(src: DocWord): boolean {
+  return src.dynamic || /[*?[]/.test(src.value);
+}
+
 /**
  * The files a COPY or ADD of a whole directory tree (`COPY files /`, `COPY system_files/ /usr`)
- * puts into `dir`, a directory below its destination: the build-context directory's entries at the
+ * puts into `dirs`, directories below its destination: the build-context directory's entries at the
  * same relative place, read from the context. A source we cannot look into gives one file of
  * unknown content, so rules can stay quiet; a source that is a plain file puts nothing there.
  * Copies from other stages are not expanded: the tree there is built, not in the context.
  */
-export function overlayFiles(pw: PlacedWrite, ctx: BuildContext, dir: string): ImageFile[] {
+export function overlayFiles(pw: PlacedWrite, ctx: BuildContext, dirs: readonly string[]): ImageFile[] {
   const w = pw.write;
   if ((w.via !== 'copy' && w.via !== 'add') || !w.sources || w.fromStage) return [];
-  if (w.path === dir || !isUnder(dir, w.path)) return [];
-  const rel = posix.relative(w.path, dir);
+  const below = dirs.filter((d) => d !== w.path && isUnder(d, w.path));
+  if (below.length === 0) return [];
   const out: ImageFile[] = [];
   for (const src of w.sources) {
-    const why = unreadableTree(src, w.via, ctx);
+    // Listed once per source: this runs on every keystroke for each COPY over an ancestor.
+    const top = !isPattern(src) && ctx.dir ? ctx.list?.(src.value) : undefined;
+    const why = top ? undefined : unreadableTree(src, w.via, ctx);
     if (why) {
-      out.push({ path: dir, heredoc: false, source: src, unknown: why, pw });
+      out.push({ path: below[0] ?? w.path, heredoc: false, source: src, unknown: why, pw });
       continue;
     }
-    // A plain file lands beside the directory, not in it.
-    if (ctx.list?.(src.value) === undefined) continue;
-    const inner = posix.join(src.value, rel);
-    for (const name of ctx.list(inner) ?? []) {
-      const from = posix.join(inner, name);
-      const content = ctx.read(from);
-      const file: ImageFile = { path: posix.join(dir, name), content, heredoc: false, source: src, pw };
-      if (content === undefined) file.unknown = `${from} is not readable in the build context`;
-      out.push(file);
+    // A plain file lands beside the directories, not in them.
+    if (!top) continue;
+    for (const dir of below) {
+      const inner = posix.join(src.value, posix.relative(w.path, dir));
+      for (const name of ctx.list?.(inner) ?? []) {
+        const from = posix.join(inner, name);
+        const content = ctx.read(from);
+        const file: ImageFile = { path: posix.join(dir, name), content, heredoc: false, source: src, pw };
+        if (content === undefined) file.unknown = `${from} is not readable in the build context`;
+        out.push(file);
+      }
     }
   }
   return out;
 }
 
-/** Why the tree a COPY/ADD source brings cannot be read, or undefined when it can (or it is a plain file). */
+/** Why the tree a COPY/ADD source brings cannot be read, or undefined when it is a plain file. */
 function unreadableTree(src: DocWord, via: string, ctx: BuildContext): string | undefined {
-  if (src.dynamic || /[*?[]/.test(src.value)) return `${src.value} is a pattern`;
+  if (isPattern(src)) return `${src.value} is a pattern`;
   if (via === 'add' && /^[a-z]+:\/\/|\.(tar|tgz|txz|tbz2?)(\.\w+)?$/i.test(src.value)) return `${src.value} is unpacked by ADD`;
   if (!ctx.dir || !ctx.list) return 'the build context is not known (save the Containerfile to a folder)';
-  if (ctx.list(src.value) === undefined && ctx.read(src.value) === undefined) return `${src.value} is not readable in the build context`;
+  if (ctx.read(src.value) === undefined) return `${src.value} is not readable in the build context`;
   return undefined;
 }

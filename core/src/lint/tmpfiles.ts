@@ -25,9 +25,7 @@ export function tmpfilesEntries(model: ContainerfileModel, ctx: BuildContext): {
   const entries: TmpfilesEntry[] = [];
   const unknown: PlacedWrite[] = [];
   for (const pw of shippedWrites(model)) {
-    const files = TMPFILES_DIRS.some((d) => isUnder(pw.write.path, d))
-      ? filesOf(pw, ctx)
-      : TMPFILES_DIRS.flatMap((d) => overlayFiles(pw, ctx, d));
+    const files = TMPFILES_DIRS.some((d) => isUnder(pw.write.path, d)) ? filesOf(pw, ctx) : overlayFiles(pw, ctx, TMPFILES_DIRS);
     for (const f of files) {
       if (f.content === undefined) {
         unknown.push(pw);

@@ -172,7 +172,6 @@ export function printedText(cmd: DocCommand): string | undefined {
 
 const DEVICE_LIKE = /^\/dev\/(null|stdout|stderr|tty|fd\/|zero|full|console)/;
 
-/** Paths a command writes or removes, resolved against the working directory. */
 /** The commands whose arguments name files they write or remove (the cases below). */
 const WRITERS = new Set([
   'tee',
@@ -197,6 +196,7 @@ const WRITERS = new Set([
   'make',
 ]);
 
+/** Paths a command writes or removes, resolved against the working directory. */
 export function fileEffects(cmd: DocCommand, cwd: string): (WriteEffect | RemoveEffect)[] {
   const out: (WriteEffect | RemoveEffect)[] = [];
   const write = (w: DocWord, via: WriteVia, extra: Partial<WriteEffect> = {}): void => {

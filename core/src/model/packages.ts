@@ -52,7 +52,7 @@ function subcommand(pos: DocWord[]): { sub: string; rest: DocWord[] } {
   return { sub: first?.value ?? '', rest };
 }
 
-/** Reads a package-manager invocation: which family, what it does, which packages. */
+/** The commands packageEffect reads (the cases below). */
 const MANAGERS = new Set([
   'dnf',
   'dnf5',
@@ -69,6 +69,7 @@ const MANAGERS = new Set([
   'apk',
 ]);
 
+/** Reads a package-manager invocation: which family, what it does, which packages. */
 export function packageEffect(cmd: DocCommand): PackageEffect | undefined {
   const name = cmd.name;
   // Most commands are not package managers: skip reading their options.
